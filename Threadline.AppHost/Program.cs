@@ -1,0 +1,51 @@
+using Threadline.AppHost;
+using Threadline.Hosting;
+using Threadline.Platform;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Containers where a container runtime answers, local executables where none does: decided before the model is built.
+var runtime = InfrastructureRuntime.Create(builder, StartupLog.Create());
+var secrets = PlatformSecrets.Add(builder);
+
+var postgres = runtime.AddThreadlinePostgres(ResourceNames.Postgres, ResourceNames.DatabaseName, secrets.PostgresPassword);
+var pgbouncer = runtime.AddPgBouncer(ResourceNames.PgBouncer, postgres, Path.Combine(builder.AppHostDirectory, "..", "pgbouncer", "pgbouncer.ini"));
+var appDatabase = pgbouncer.AddPooledDatabase(ResourceNames.AppDatabase, PlatformRoles.AppUser, secrets.AppUserPassword);
+var auditReaderDatabase = pgbouncer.AddPooledDatabase(ResourceNames.AuditReaderDatabase, PlatformRoles.AuditorUser, secrets.AuditorUserPassword);
+var rabbitmq = runtime.AddThreadlineRabbitMQ(ResourceNames.RabbitMQ);
+
+// DDL goes straight to PostgreSQL, never through the pooler; the services start once it has completed.
+var schemaManager = builder.AddProject<Projects.Threadline_Platform_SchemaManager>(ResourceNames.SchemaManager)
+    .WithReference(postgres.Database, ResourceNames.DirectDatabase)
+    .WithEnvironment(ToEnv(PlatformConfig.AppUserPassword), secrets.AppUserPassword)
+    .WithEnvironment(ToEnv(PlatformConfig.AuditorUserPassword), secrets.AuditorUserPassword)
+    .WaitFor(postgres.Server);
+
+// PgBouncer's health check logs in as the application role, which the schema manager creates.
+pgbouncer.WaitForCompletion(schemaManager);
+
+var postsApi = builder.AddProject<Projects.Threadline_Platform_PostsApi>(ResourceNames.PostsApi)
+    .WithReference(appDatabase)
+    .WithReference(rabbitmq)
+    .WithEnvironment(ToEnv(PlatformConfig.SigningKey), secrets.SigningKey)
+    .WaitFor(pgbouncer)
+    .WaitFor(rabbitmq)
+    .WithHttpHealthCheck("/health")
+    .WithDeveloperCommands(secrets);
+
+builder.AddProject<Projects.Threadline_Platform_JobWorker>(ResourceNames.JobWorker)
+    .WithReference(appDatabase)
+    .WithReference(rabbitmq)
+    .WaitFor(pgbouncer)
+    .WaitFor(rabbitmq)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Threadline_Platform_AdminService>(ResourceNames.AdminService)
+    .WithReference(auditReaderDatabase)
+    .WithEnvironment(ToEnv(PlatformConfig.SigningKey), secrets.SigningKey)
+    .WaitFor(pgbouncer)
+    .WithHttpHealthCheck("/health");
+
+builder.Build().Run();
+
+static string ToEnv(string key) => key.Replace(":", "__", StringComparison.Ordinal);

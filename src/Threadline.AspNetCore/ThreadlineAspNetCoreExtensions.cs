@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Threadline.AspNetCore;
+
+/// <summary>How the HTTP bridge builds a request's audit context.</summary>
+public sealed class ThreadlineHttpOptions
+{
+    public const string RequestIdHeader = "X-Request-Id";
+    public const string CorrelationIdHeader = "X-Correlation-Id";
+
+    /// <summary>Maps the authenticated user to an actor. The default uses the <c>sub</c> claim (or name identifier) as a user id, and the anonymous actor otherwise.</summary>
+    public Func<ClaimsPrincipal, ActorRef> ActorResolver { get; set; } = DefaultActor;
+
+    public static ActorRef DefaultActor(ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            return ActorRef.Anonymous;
+        }
+
+        var subject = user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier);
+        return string.IsNullOrEmpty(subject) ? ActorRef.Anonymous : ActorRef.User(subject);
+    }
+}
+
+public static class ThreadlineAspNetCoreExtensions
+{
+    public static IServiceCollection AddThreadlineHttpContext(this IServiceCollection services, Action<ThreadlineHttpOptions>? configure = null)
+    {
+        services.AddThreadlineAuditContext();
+        services.AddOptions<ThreadlineHttpOptions>().Configure(o => configure?.Invoke(o));
+        return services;
+    }
+
+    /// <summary>
+    /// Makes the request's audit context current for the rest of the pipeline. Place it after authentication.
+    /// A malformed X-Request-Id or X-Correlation-Id is answered with 400 and a problem-details body.
+    /// </summary>
+    public static IApplicationBuilder UseThreadlineAuditContext(this IApplicationBuilder app) =>
+        app.Use(async (httpContext, next) =>
+        {
+            var accessor = httpContext.RequestServices.GetRequiredService<IAuditContextAccessor>();
+            var options = httpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ThreadlineHttpOptions>>().Value;
+            AuditContext context;
+            try
+            {
+                context = new AuditContext(options.ActorResolver(httpContext.User))
+                {
+                    RequestId = Header(httpContext, ThreadlineHttpOptions.RequestIdHeader) ?? httpContext.TraceIdentifier,
+                    CorrelationId = Header(httpContext, ThreadlineHttpOptions.CorrelationIdHeader),
+                    TraceId = Activity.Current?.TraceId.ToHexString(),
+                    Source = "http",
+                };
+            }
+            catch (AuditContextException ex)
+            {
+                await Results.Problem(
+                    title: "Invalid audit context",
+                    detail: ex.Message,
+                    statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(httpContext);
+                return;
+            }
+
+            using (accessor.Begin(context))
+            {
+                await next(httpContext);
+            }
+        });
+
+    private static string? Header(HttpContext context, string name) =>
+        context.Request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
+}

@@ -1,0 +1,78 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Threadline.Hosting;
+
+/// <summary>
+/// The runtime chosen for infrastructure (containers or local executables) and, in local mode, where the
+/// executables are and where this run keeps its data. Create it once per AppHost, before adding resources.
+/// </summary>
+public sealed class InfrastructureRuntime
+{
+    private InfrastructureRuntime(IDistributedApplicationBuilder builder, RuntimeMode mode, string reason, LocalBinaries? binaries, LocalRunDirectory? runDirectory)
+    {
+        Builder = builder;
+        Mode = mode;
+        Reason = reason;
+        Binaries = binaries;
+        RunDirectory = runDirectory;
+    }
+
+    public IDistributedApplicationBuilder Builder { get; }
+
+    public RuntimeMode Mode { get; }
+
+    public string Reason { get; }
+
+    public LocalBinaries? Binaries { get; }
+
+    public LocalRunDirectory? RunDirectory { get; }
+
+    public static InfrastructureRuntime Create(IDistributedApplicationBuilder builder, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        logger ??= NullLogger.Instance;
+        var (mode, reason) = RuntimeSelector.Select(builder.Configuration);
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            // A deployment manifest always describes containers.
+            mode = RuntimeMode.Container;
+            reason = "publish mode";
+        }
+
+        LocalBinaries? binaries = null;
+        LocalRunDirectory? runDirectory = null;
+        if (mode == RuntimeMode.Local)
+        {
+            var allowInstall = !string.Equals(builder.Configuration["Threadline:InstallPrerequisites"], "false", StringComparison.OrdinalIgnoreCase);
+            binaries = LocalBinaries.Resolve(logger, allowInstall);
+            var root = builder.Configuration["Threadline:LocalDataRoot"] ?? Path.Combine(builder.AppHostDirectory, ".threadline");
+            runDirectory = LocalRunDirectory.Create(root);
+        }
+
+        logger.LogInformation("Threadline infrastructure runtime: {Mode} ({Reason}){Data}", mode, reason,
+            runDirectory is null ? "" : $"; local data in {runDirectory.Path}");
+        return new InfrastructureRuntime(builder, mode, reason, binaries, runDirectory);
+    }
+
+    internal LocalBinaries LocalBinaries => Binaries ?? throw new InvalidOperationException("Local executables are only used in local mode.");
+
+    internal LocalRunDirectory LocalRun => RunDirectory ?? throw new InvalidOperationException("The run folder is only used in local mode.");
+
+    /// <summary>Runs a command as another user when this process is root (PostgreSQL and PgBouncer refuse to run as root).</summary>
+    internal (string Command, IReadOnlyList<string> Args) AsUser(string user, string command, IEnumerable<string> args)
+    {
+        if (Environment.UserName != "root")
+        {
+            return (command, args.ToArray());
+        }
+
+        return ("setpriv", [$"--reuid={user}", $"--regid={user}", "--init-groups", "--", command, .. args]);
+    }
+
+    internal static async Task<string> ValueAsync(ParameterResource parameter, CancellationToken cancellationToken) =>
+        await ((IValueProvider)parameter).GetValueAsync(cancellationToken).ConfigureAwait(false)
+        ?? throw new InvalidOperationException($"Parameter {parameter.Name} has no value.");
+}

@@ -1,0 +1,60 @@
+using MassTransit;
+
+namespace Threadline.MassTransit;
+
+/// <summary>Writes the current audit context into the headers of every published message.</summary>
+public sealed class AuditContextPublishFilter<T>(IAuditContextAccessor accessor) : IFilter<PublishContext<T>>
+    where T : class
+{
+    public Task Send(PublishContext<T> context, IPipe<PublishContext<T>> next)
+    {
+        AuditContextHeaderWriter.Write(accessor.Current, context);
+        return next.Send(context);
+    }
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("threadlineAuditContext");
+}
+
+/// <summary>Writes the current audit context into the headers of every sent message.</summary>
+public sealed class AuditContextSendFilter<T>(IAuditContextAccessor accessor) : IFilter<SendContext<T>>
+    where T : class
+{
+    public Task Send(SendContext<T> context, IPipe<SendContext<T>> next)
+    {
+        AuditContextHeaderWriter.Write(accessor.Current, context);
+        return next.Send(context);
+    }
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("threadlineAuditContext");
+}
+
+internal static class AuditContextHeaderWriter
+{
+    public static void Write(AuditContext? audit, SendContext context)
+    {
+        if (audit is null)
+        {
+            return;
+        }
+
+        context.Headers.Set(AuditHeaders.Actor, audit.Actor.ToJson());
+        if (audit.OnBehalfOf is not null)
+        {
+            context.Headers.Set(AuditHeaders.OnBehalfOf, audit.OnBehalfOf.ToJson());
+        }
+
+        if (audit.RequestId is not null)
+        {
+            context.Headers.Set(AuditHeaders.RequestId, audit.RequestId);
+        }
+
+        if (audit.CorrelationId is not null)
+        {
+            context.Headers.Set(AuditHeaders.CorrelationId, audit.CorrelationId);
+            if (Guid.TryParse(audit.CorrelationId, out var correlationId))
+            {
+                context.CorrelationId ??= correlationId;
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace Threadline.Platform;
+
+/// <summary>Resource and connection names shared by the AppHost, the services and the tests.</summary>
+public static class ResourceNames
+{
+    public const string Postgres = "postgres";
+    public const string DatabaseName = "threadline";
+    /// <summary>Direct (unpooled) connection to the database: DDL and schema installation only.</summary>
+    public const string DirectDatabase = "threadline-direct";
+    public const string PgBouncer = "pgbouncer";
+    /// <summary>The database through PgBouncer as the application role.</summary>
+    public const string AppDatabase = "app-db";
+    /// <summary>The database through PgBouncer as the audit reader role.</summary>
+    public const string AuditReaderDatabase = "audit-reader-db";
+    public const string RabbitMQ = "rabbitmq";
+    public const string SchemaManager = "schema-manager";
+    public const string PostsApi = "posts-api";
+    public const string JobWorker = "job-worker";
+    public const string AdminService = "admin";
+}
+
+/// <summary>Login roles of the reference platform. The Threadline group roles they join come from the library.</summary>
+public static class PlatformRoles
+{
+    public const string AppUser = "threadline_app";
+    public const string AuditorUser = "threadline_auditor";
+}
+
+/// <summary>Configuration keys the AppHost hands to the services.</summary>
+public static class PlatformConfig
+{
+    public const string SigningKey = "Auth:SigningKey";
+    public const string AppUserPassword = "Platform:AppUserPassword";
+    public const string AuditorUserPassword = "Platform:AuditorUserPassword";
+}

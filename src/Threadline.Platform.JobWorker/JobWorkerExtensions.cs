@@ -1,0 +1,26 @@
+using MassTransit;
+using Threadline.MassTransit;
+using Threadline.Platform.Posts;
+
+namespace Threadline.Platform.JobWorker;
+
+public static class JobWorkerExtensions
+{
+    public static WebApplicationBuilder AddJobWorkerServices(this WebApplicationBuilder builder)
+    {
+        builder.AddPostsDbContext();
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.AddConsumer<RefreshPostConsumer>();
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(new Uri(builder.Configuration.GetConnectionString(ResourceNames.RabbitMQ)
+                    ?? throw new InvalidOperationException($"Connection string '{ResourceNames.RabbitMQ}' is missing.")));
+                rabbit.UseThreadlineAuditContext(context);
+                rabbit.UseMessageRetry(retry => retry.Intervals(100, 500, 2000));
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,10 @@
+using Threadline.Platform.JobWorker;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddJobWorkerServices();
+
+var app = builder.Build();
+// /health includes MassTransit's bus check, so the AppHost reports the worker healthy once its queue is bound.
+app.MapDefaultEndpoints();
+app.Run();

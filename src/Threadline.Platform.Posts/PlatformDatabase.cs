@@ -1,0 +1,62 @@
+using Npgsql;
+using Threadline.Capture;
+using Threadline.Schema;
+
+namespace Threadline.Platform.Posts;
+
+/// <summary>
+/// Sets up the reference platform's database on a direct connection: login roles, the Threadline audit schema,
+/// the posts table and its capture. Idempotent: every run converges to the same state.
+/// </summary>
+public static class PlatformDatabase
+{
+    public static readonly TableCaptureOptions PostsCapture = new("posts") { RequireActor = true };
+
+    public static async Task SetUpAsync(NpgsqlConnection direct, string appPassword, string auditorPassword, CancellationToken cancellationToken = default)
+    {
+        var schema = ThreadlineSchemaOptions.Default;
+        await new SchemaInstaller(schema).InstallAsync(direct, cancellationToken);
+
+        await using (var transaction = await direct.BeginTransactionAsync(cancellationToken))
+        {
+            await ExecuteAsync(direct, transaction, "SELECT pg_advisory_xact_lock(hashtext('threadline.platform_setup'))", cancellationToken);
+            await EnsureLoginRoleAsync(direct, transaction, PlatformRoles.AppUser, appPassword, cancellationToken);
+            await EnsureLoginRoleAsync(direct, transaction, PlatformRoles.AuditorUser, auditorPassword, cancellationToken);
+            await ExecuteAsync(direct, transaction, $"""
+                GRANT {SqlIdentifier.Quote(schema.WriterRole)} TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
+                GRANT {SqlIdentifier.Quote(schema.ReaderRole)} TO {SqlIdentifier.Quote(PlatformRoles.AuditorUser)};
+                CREATE TABLE IF NOT EXISTS public.posts (
+                    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    title       text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+                    body        text NOT NULL DEFAULT '',
+                    word_count  integer,
+                    indexed_at  timestamptz,
+                    created_at  timestamptz NOT NULL DEFAULT now()
+                );
+                GRANT SELECT, INSERT, UPDATE, DELETE ON public.posts TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
+                """, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        await new CaptureManager(schema).EnableAsync(direct, PostsCapture, cancellationToken);
+    }
+
+    private static async Task EnsureLoginRoleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string role, string password, CancellationToken cancellationToken)
+    {
+        // Passwords cannot be bound as parameters in DDL; the literal is escaped.
+        await ExecuteAsync(connection, transaction, $"""
+            DO $role$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {SqlIdentifier.Literal(role)}) THEN
+                    CREATE ROLE {SqlIdentifier.Quote(role)} LOGIN;
+                END IF;
+            END $role$;
+            ALTER ROLE {SqlIdentifier.Quote(role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {SqlIdentifier.Literal(password)};
+            """, cancellationToken);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Threadline.EntityFrameworkCore;
+
+namespace Threadline.Platform.Posts;
+
+public static class PostsServiceExtensions
+{
+    /// <summary>
+    /// Registers <see cref="PostsDbContext"/> on the pooled (PgBouncer) connection, with the Threadline interceptor
+    /// that stamps the audit context into every write.
+    /// </summary>
+    public static IHostApplicationBuilder AddPostsDbContext(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddThreadlineAuditContext();
+        builder.Services.AddDbContext<PostsDbContext>((services, options) => options
+            .UseNpgsql(builder.Configuration.GetConnectionString(ResourceNames.AppDatabase)
+                ?? throw new InvalidOperationException($"Connection string '{ResourceNames.AppDatabase}' is missing."))
+            .UseThreadline(services.GetRequiredService<IAuditContextAccessor>()));
+        // Retries would re-run a failed transaction outside the caller's control; the API reports errors instead.
+        builder.EnrichNpgsqlDbContext<PostsDbContext>(settings => settings.DisableRetry = true);
+        return builder;
+    }
+}

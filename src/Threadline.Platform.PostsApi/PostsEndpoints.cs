@@ -1,0 +1,143 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Threadline.Platform.Posts;
+
+namespace Threadline.Platform.PostsApi;
+
+public sealed record PostRequest(string? Title, string? Body);
+
+public sealed record PostResponse(long Id, string Title, string Body, int? WordCount, long? AuditTransactionId);
+
+/// <summary>The audited HTTP paths: create, update and delete posts through PgBouncer, attributed to the token's subject.</summary>
+public static class PostsEndpoints
+{
+    public const string AuditTransactionHeader = "Threadline-Audit-Transaction-Id";
+    private const int MaxTitleLength = 200;
+    private const int MaxBodyLength = 20_000;
+
+    public static IEndpointRouteBuilder MapPostsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var posts = app.MapGroup("/posts").RequireAuthorization();
+        posts.MapPost("/", CreateAsync);
+        posts.MapPut("/{id:long}", UpdateAsync);
+        posts.MapDelete("/{id:long}", DeleteAsync);
+        posts.MapGet("/{id:long}", GetAsync);
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(PostRequest request, PostsDbContext db, IPublishEndpoint publisher, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (Validate(request) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var post = new Post { Title = request.Title!, Body = request.Body ?? "" };
+        var auditTransactionId = await InAuditedTransactionAsync(db, async () =>
+        {
+            db.Posts.Add(post);
+            await db.SaveChangesAsync(cancellationToken);
+        }, cancellationToken);
+
+        await publisher.Publish(new PostChanged(post.Id), cancellationToken);
+        http.Response.Headers[AuditTransactionHeader] = auditTransactionId?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Created($"/posts/{post.Id}", ToResponse(post, auditTransactionId));
+    }
+
+    private static async Task<IResult> UpdateAsync(long id, PostRequest request, PostsDbContext db, IPublishEndpoint publisher, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (Validate(request) is { } invalid)
+        {
+            return invalid;
+        }
+
+        Post? post = null;
+        var auditTransactionId = await InAuditedTransactionAsync(db, async () =>
+        {
+            post = await db.Posts.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
+            if (post is null)
+            {
+                return;
+            }
+
+            post.Title = request.Title!;
+            post.Body = request.Body ?? "";
+            await db.SaveChangesAsync(cancellationToken);
+        }, cancellationToken);
+
+        if (post is null)
+        {
+            return NotFound(id);
+        }
+
+        await publisher.Publish(new PostChanged(post.Id), cancellationToken);
+        http.Response.Headers[AuditTransactionHeader] = auditTransactionId?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Ok(ToResponse(post, auditTransactionId));
+    }
+
+    private static async Task<IResult> DeleteAsync(long id, PostsDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var auditTransactionId = await InAuditedTransactionAsync(db, async () =>
+        {
+            deleted = await db.Posts.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken);
+        }, cancellationToken);
+
+        if (deleted == 0)
+        {
+            return NotFound(id);
+        }
+
+        http.Response.Headers[AuditTransactionHeader] = auditTransactionId?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> GetAsync(long id, PostsDbContext db, CancellationToken cancellationToken)
+    {
+        var post = await db.Posts.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
+        return post is null ? NotFound(id) : Results.Ok(ToResponse(post, null));
+    }
+
+    /// <summary>Runs the writes in one transaction and returns the audit transaction id they produced (null when nothing was written).</summary>
+    private static async Task<long?> InAuditedTransactionAsync(PostsDbContext db, Func<Task> writes, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await writes();
+        var auditTransactionId = await db.Database
+            .SqlQueryRaw<long?>("SELECT threadline.current_transaction_id() AS \"Value\"")
+            .SingleAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return auditTransactionId;
+    }
+
+    private static IResult? Validate(PostRequest? request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request is null)
+        {
+            return Results.Problem(title: "A JSON body is required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Title))
+        {
+            errors["title"] = ["The title is required."];
+        }
+        else if (request.Title.Length > MaxTitleLength)
+        {
+            errors["title"] = [$"The title is at most {MaxTitleLength} characters."];
+        }
+
+        if (request.Body is { Length: > MaxBodyLength })
+        {
+            errors["body"] = [$"The body is at most {MaxBodyLength} characters."];
+        }
+
+        return errors.Count == 0 ? null : Results.ValidationProblem(errors, statusCode: StatusCodes.Status422UnprocessableEntity);
+    }
+
+    private static IResult NotFound(long id) =>
+        Results.Problem(title: "Post not found", detail: $"There is no post {id}.", statusCode: StatusCodes.Status404NotFound);
+
+    private static PostResponse ToResponse(Post post, long? auditTransactionId) =>
+        new(post.Id, post.Title, post.Body, post.WordCount, auditTransactionId);
+}

@@ -1,0 +1,14 @@
+using Threadline.Platform.PostsApi;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddPostsApiServices();
+
+var app = builder.Build();
+app.UsePostsApiPipeline();
+app.MapPostsEndpoints();
+app.MapDefaultEndpoints();
+app.Run();
+
+/// <summary>Entry point, visible to tests.</summary>
+public partial class Program;

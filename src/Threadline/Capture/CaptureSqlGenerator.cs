@@ -1,0 +1,193 @@
+using System.Security.Cryptography;
+using System.Text;
+using Threadline.Schema;
+
+namespace Threadline.Capture;
+
+/// <summary>A table as the catalog describes it: its columns and primary key.</summary>
+public sealed record TableDefinition(string Schema, string Table, IReadOnlyList<string> Columns, IReadOnlyList<string> PrimaryKey);
+
+/// <summary>
+/// Generates the capture DDL of one table: a table-specific trigger function and statement-level triggers with
+/// transition tables, so a statement touching 10,000 rows costs one set-based insert, not 10,000 function calls.
+/// </summary>
+public static class CaptureSqlGenerator
+{
+    public const string InsertTrigger = "threadline_capture_insert";
+    public const string UpdateTrigger = "threadline_capture_update";
+    public const string DeleteTrigger = "threadline_capture_delete";
+    public const string TruncateTrigger = "threadline_capture_truncate";
+
+    // Whole-row references use aliases no real column is likely to have: a column named like the alias would win.
+    private const string NewAlias = "threadline_new_row";
+    private const string OldAlias = "threadline_old_row";
+
+    public static IReadOnlyList<string> TriggerNames { get; } = [InsertTrigger, UpdateTrigger, DeleteTrigger, TruncateTrigger];
+
+    /// <summary>Validates the options against the table and returns the resolved key columns.</summary>
+    public static IReadOnlyList<string> Validate(TableDefinition table, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
+    {
+        var name = $"{table.Schema}.{table.Table}";
+        if (string.Equals(table.Schema, schemaOptions.Schema, StringComparison.Ordinal))
+        {
+            throw new CaptureException($"Refusing to capture {name}: audit tables can never be audited (it would record its own writes).");
+        }
+
+        var columns = new HashSet<string>(table.Columns, StringComparer.Ordinal);
+        var keys = options.KeyColumns is { Count: > 0 } explicitKeys ? explicitKeys : table.PrimaryKey;
+        if (keys.Count == 0)
+        {
+            throw new CaptureException(
+                $"Table {name} has no primary key. Add one, or name the columns that identify a row with KeyColumns.");
+        }
+
+        Unknown(keys, "key column");
+        Unknown(options.Exclude, "excluded column");
+        Unknown(options.Mask, "masked column");
+
+        var overlap = options.Exclude.Intersect(options.Mask, StringComparer.Ordinal).ToArray();
+        if (overlap.Length > 0)
+        {
+            throw new CaptureException($"Columns {string.Join(", ", overlap)} of {name} are both excluded and masked; choose one.");
+        }
+
+        var redactedKeys = keys.Intersect(options.Exclude.Concat(options.Mask), StringComparer.Ordinal).ToArray();
+        if (redactedKeys.Length > 0)
+        {
+            throw new CaptureException($"Key columns {string.Join(", ", redactedKeys)} of {name} cannot be excluded or masked: the key identifies the row.");
+        }
+
+        var placeholder = options.MaskPlaceholder;
+        if (string.IsNullOrEmpty(placeholder) || placeholder.Length > TableCaptureOptions.MaxMaskPlaceholderLength || placeholder.Any(char.IsControl))
+        {
+            throw new CaptureException(
+                $"The mask placeholder for {name} must be 1 to {TableCaptureOptions.MaxMaskPlaceholderLength} characters with no control characters.");
+        }
+
+        return keys;
+
+        void Unknown(IEnumerable<string> wanted, string what)
+        {
+            var missing = wanted.Where(c => !columns.Contains(c)).ToArray();
+            if (missing.Length > 0)
+            {
+                throw new CaptureException($"Unknown {what}{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)} in {name}; its columns are {string.Join(", ", table.Columns)}.");
+            }
+        }
+    }
+
+    /// <summary>The function name for a table: readable prefix plus a hash of the exact name, always under 63 bytes.</summary>
+    public static string FunctionName(string schema, string table)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(schema + "\0" + table)))[..10];
+        var readable = new string((schema + "_" + table).Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_').ToArray());
+        if (readable.Length > 40)
+        {
+            readable = readable[..40];
+        }
+
+        return $"capture_{readable}_{hash}";
+    }
+
+    public static string EnableSql(TableDefinition table, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
+    {
+        var keys = Validate(table, options, schemaOptions);
+        var s = SqlIdentifier.Quote(schemaOptions.Schema);
+        var target = SqlIdentifier.Qualified(table.Schema, table.Table);
+        var function = s + "." + SqlIdentifier.Quote(FunctionName(table.Schema, table.Table));
+        var schemaLiteral = SqlIdentifier.Literal(table.Schema);
+        var tableLiteral = SqlIdentifier.Literal(table.Table);
+        var qualifiedLiteral = SqlIdentifier.Literal($"{table.Schema}.{table.Table}");
+        var requireActor = options.RequireActor ? "true" : "false";
+
+        string Key(string alias) =>
+            "jsonb_build_object(" + string.Join(", ", keys.Select(k => $"{SqlIdentifier.Literal(k)}, {alias}.{SqlIdentifier.Quote(k)}")) + ")";
+
+        // Excluded columns are dropped before anything else, so they never reach a row and never count as changed.
+        string Row(string alias) => options.Exclude.Count == 0
+            ? $"to_jsonb({alias})"
+            : $"(to_jsonb({alias}) - {SqlIdentifier.TextArray(options.Exclude)})";
+
+        var placeholder = "to_jsonb(" + SqlIdentifier.Literal(options.MaskPlaceholder) + "::text)";
+        var maskObject = options.Mask.Count == 0
+            ? null
+            : "jsonb_build_object(" + string.Join(", ", options.Mask.Select(m => $"{SqlIdentifier.Literal(m)}, {placeholder}")) + ")";
+
+        // Masked values are replaced in full (a JSON/JSONB column is masked as a whole value).
+        string Masked(string json) => maskObject is null ? json : $"({json} || {maskObject})";
+        var maskArray = SqlIdentifier.TextArray(options.Mask);
+        var beforeValue = options.Mask.Count == 0
+            ? "u.before_row -> e.key"
+            : $"CASE WHEN e.key = ANY ({maskArray}) THEN {placeholder} ELSE u.before_row -> e.key END";
+        var noOpFilter = options.RecordNoOpUpdates ? "" : "\n                 WHERE d.fields IS NOT NULL";
+
+        return $"""
+            CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
+            BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    WITH c AS (
+                        SELECT {Key(NewAlias)} AS row_key, {Masked(Row(NewAlias))} AS data_after FROM new_rows {NewAlias}
+                    ), tx AS (
+                        SELECT {s}.ensure_transaction({qualifiedLiteral}, {requireActor}) AS id WHERE EXISTS (SELECT FROM c)
+                    )
+                    INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_after, captured_at)
+                    SELECT tx.id, {schemaLiteral}, {tableLiteral}, 'insert', c.row_key, c.data_after, clock_timestamp() FROM c CROSS JOIN tx;
+                ELSIF TG_OP = 'UPDATE' THEN
+                    -- Transition tables hold old and new images in the same order, so row numbers pair them even when a key changes.
+                    WITH u AS (
+                        SELECT n.row_key, n.after_row, o.before_row
+                          FROM (SELECT row_number() OVER () AS rn, {Row(OldAlias)} AS before_row FROM old_rows {OldAlias}) o
+                          JOIN (SELECT row_number() OVER () AS rn, {Key(NewAlias)} AS row_key, {Row(NewAlias)} AS after_row FROM new_rows {NewAlias}) n USING (rn)
+                    ), c AS (
+                        SELECT u.row_key, {Masked("u.after_row")} AS data_after, d.fields, d.before
+                          FROM u CROSS JOIN LATERAL (
+                              SELECT array_agg(e.key ORDER BY e.key) AS fields, jsonb_object_agg(e.key, {beforeValue}) AS before
+                                FROM jsonb_each(u.after_row) e
+                               WHERE e.value IS DISTINCT FROM u.before_row -> e.key) d{noOpFilter}
+                    ), tx AS (
+                        SELECT {s}.ensure_transaction({qualifiedLiteral}, {requireActor}) AS id WHERE EXISTS (SELECT FROM c)
+                    )
+                    INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at)
+                    SELECT tx.id, {schemaLiteral}, {tableLiteral}, 'update', c.row_key, c.data_after, c.fields, c.before, clock_timestamp() FROM c CROSS JOIN tx;
+                ELSIF TG_OP = 'DELETE' THEN
+                    WITH c AS (
+                        SELECT {Key(OldAlias)} AS row_key, {Masked(Row(OldAlias))} AS data_before FROM old_rows {OldAlias}
+                    ), tx AS (
+                        SELECT {s}.ensure_transaction({qualifiedLiteral}, {requireActor}) AS id WHERE EXISTS (SELECT FROM c)
+                    )
+                    INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_before, captured_at)
+                    SELECT tx.id, {schemaLiteral}, {tableLiteral}, 'delete', c.row_key, c.data_before, clock_timestamp() FROM c CROSS JOIN tx;
+                ELSIF TG_OP = 'TRUNCATE' THEN
+                    INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, captured_at)
+                    VALUES ({s}.ensure_transaction({qualifiedLiteral}, {requireActor}), {schemaLiteral}, {tableLiteral}, 'truncate', clock_timestamp());
+                END IF;
+                RETURN NULL;
+            END
+            $capture$;
+            ALTER FUNCTION {function}() OWNER TO {SqlIdentifier.Quote(schemaOptions.OwnerRole)};
+            REVOKE ALL ON FUNCTION {function}() FROM PUBLIC;
+            DROP TRIGGER IF EXISTS {InsertTrigger} ON {target};
+            DROP TRIGGER IF EXISTS {UpdateTrigger} ON {target};
+            DROP TRIGGER IF EXISTS {DeleteTrigger} ON {target};
+            DROP TRIGGER IF EXISTS {TruncateTrigger} ON {target};
+            CREATE TRIGGER {InsertTrigger} AFTER INSERT ON {target} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+            CREATE TRIGGER {UpdateTrigger} AFTER UPDATE ON {target} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+            CREATE TRIGGER {DeleteTrigger} AFTER DELETE ON {target} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+            CREATE TRIGGER {TruncateTrigger} AFTER TRUNCATE ON {target} FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+            """;
+    }
+
+    public static string DisableSql(string schema, string table, ThreadlineSchemaOptions schemaOptions)
+    {
+        var target = SqlIdentifier.Qualified(schema, table);
+        var function = SqlIdentifier.Quote(schemaOptions.Schema) + "." + SqlIdentifier.Quote(FunctionName(schema, table));
+        return $"""
+            DROP TRIGGER IF EXISTS {InsertTrigger} ON {target};
+            DROP TRIGGER IF EXISTS {UpdateTrigger} ON {target};
+            DROP TRIGGER IF EXISTS {DeleteTrigger} ON {target};
+            DROP TRIGGER IF EXISTS {TruncateTrigger} ON {target};
+            DROP FUNCTION IF EXISTS {function}();
+            """;
+    }
+}

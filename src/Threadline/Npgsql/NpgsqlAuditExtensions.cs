@@ -1,0 +1,78 @@
+using System.Data;
+using Npgsql;
+
+namespace Threadline.Npgsql;
+
+/// <summary>
+/// The actor bridge for raw Npgsql. The context is always set with <c>set_config(..., true)</c>: it lives only until
+/// the end of the current transaction, so it cannot leak through a transaction-mode pooler such as PgBouncer.
+/// </summary>
+public static class NpgsqlAuditExtensions
+{
+    /// <summary>The statement that hands the context to PostgreSQL. Transaction-local by design; never session-level SET.</summary>
+    public const string SetContextSql = "SELECT set_config('threadline.context', $1, true)";
+
+    /// <summary>
+    /// Begins a transaction and sets the audit context in it. Npgsql sends BEGIN together with the set_config
+    /// statement, so this costs one round trip.
+    /// </summary>
+    public static async Task<NpgsqlTransaction> BeginAuditedTransactionAsync(
+        this NpgsqlConnection connection,
+        AuditContext context,
+        IsolationLevel isolationLevel = IsolationLevel.Unspecified,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(context);
+        var json = context.ToJson();
+        var transaction = await connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = CreateSetContextCommand(connection, json);
+            command.Transaction = transaction;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Sets the audit context inside an already open transaction.</summary>
+    public static async Task SetAuditContextAsync(
+        this NpgsqlTransaction transaction,
+        AuditContext context,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(context);
+        var connection = transaction.Connection
+            ?? throw new InvalidOperationException("The transaction is already completed.");
+        await using var command = CreateSetContextCommand(connection, context.ToJson());
+        command.Transaction = transaction;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Puts the set_config statement first in a batch. A batch runs as one implicit transaction even without BEGIN,
+    /// so the writes that follow in the batch are attributed, with no extra round trip.
+    /// </summary>
+    public static NpgsqlBatch WithAuditContext(this NpgsqlBatch batch, AuditContext context)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(context);
+        var command = new NpgsqlBatchCommand(SetContextSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = context.ToJson() });
+        batch.BatchCommands.Insert(0, command);
+        return batch;
+    }
+
+    private static NpgsqlCommand CreateSetContextCommand(NpgsqlConnection connection, string json)
+    {
+        var command = new NpgsqlCommand(SetContextSql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = json });
+        return command;
+    }
+}

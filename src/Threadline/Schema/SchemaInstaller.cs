@@ -1,0 +1,148 @@
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace Threadline.Schema;
+
+/// <summary>One versioned step of the audit schema.</summary>
+public sealed record SchemaMigration(int Version, string Name, string Sql);
+
+/// <summary>The outcome of an install or upgrade.</summary>
+public sealed record SchemaInstallResult(int PreviousVersion, int CurrentVersion, IReadOnlyList<int> Applied);
+
+/// <summary>
+/// Installs and upgrades the audit schema: idempotent, versioned, in one transaction under a transaction-scoped
+/// advisory lock. Run it on a direct PostgreSQL connection (DDL does not belong on a transaction pooler).
+/// </summary>
+public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = null)
+{
+    private static readonly Lazy<IReadOnlyList<SchemaMigration>> EmbeddedMigrations = new(LoadMigrations);
+
+    public ThreadlineSchemaOptions Options { get; } = options ?? ThreadlineSchemaOptions.Default;
+
+    public static IReadOnlyList<SchemaMigration> Migrations => EmbeddedMigrations.Value;
+
+    public static int LatestVersion => Migrations[^1].Version;
+
+    /// <summary>The SQL that upgrades from <paramref name="fromVersion"/> to the latest version, for review or for another migration tool.</summary>
+    public string GetScript(int fromVersion = 0)
+    {
+        var script = new StringBuilder();
+        script.AppendLine("-- Threadline audit schema script, generated for review. Apply on a direct PostgreSQL connection.");
+        script.AppendLine("BEGIN;");
+        script.AppendLine(Bootstrap());
+        foreach (var migration in Migrations.Where(m => m.Version > fromVersion))
+        {
+            script.AppendLine($"-- {migration.Version}: {migration.Name}");
+            script.AppendLine(Options.Render(migration.Sql));
+            script.AppendLine(RecordVersion(migration));
+        }
+
+        script.AppendLine("COMMIT;");
+        return script.ToString();
+    }
+
+    /// <summary>The installed version, or 0 when the schema is not installed.</summary>
+    public async Task<int> GetInstalledVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT to_regclass($1) IS NOT NULL", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = SqlIdentifier.Qualified(Options.Schema, "schema_versions") });
+        var exists = (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        if (!exists)
+        {
+            return 0;
+        }
+
+        await using var versionCommand = new NpgsqlCommand(
+            $"SELECT coalesce(max(version), 0) FROM {SqlIdentifier.Qualified(Options.Schema, "schema_versions")}", connection);
+        return (int)(await versionCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Installs or upgrades to the latest version. Safe to run concurrently and repeatedly.</summary>
+    public async Task<SchemaInstallResult> InstallAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext('threadline.schema_installer'))", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, Bootstrap(), cancellationToken).ConfigureAwait(false);
+        var previous = await GetInstalledVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        var applied = new List<int>();
+        foreach (var migration in Migrations.Where(m => m.Version > previous))
+        {
+            try
+            {
+                await ExecuteAsync(connection, transaction, Options.Render(migration.Sql) + "\n" + RecordVersion(migration), cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException ex)
+            {
+                throw new InvalidOperationException(
+                    $"Threadline schema migration {migration.Version} ({migration.Name}) failed: {ex.MessageText}. Nothing was changed.", ex);
+            }
+
+            applied.Add(migration.Version);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new SchemaInstallResult(previous, LatestVersion, applied);
+    }
+
+    private string Bootstrap()
+    {
+        var roles = new[] { Options.OwnerRole, Options.ReaderRole, Options.RetentionRole, Options.WriterRole };
+        var sql = new StringBuilder();
+        foreach (var role in roles.Distinct(StringComparer.Ordinal))
+        {
+            sql.AppendLine($"""
+                DO $roles$ BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {SqlIdentifier.Literal(role)}) THEN
+                        CREATE ROLE {SqlIdentifier.Quote(role)} NOLOGIN;
+                    END IF;
+                END $roles$;
+                """);
+        }
+
+        sql.AppendLine($"CREATE SCHEMA IF NOT EXISTS {SqlIdentifier.Quote(Options.Schema)} AUTHORIZATION {SqlIdentifier.Quote(Options.OwnerRole)};");
+        sql.AppendLine($"""
+            CREATE TABLE IF NOT EXISTS {SqlIdentifier.Qualified(Options.Schema, "schema_versions")} (
+                version integer PRIMARY KEY,
+                name text NOT NULL,
+                installed_at timestamptz NOT NULL DEFAULT now());
+            ALTER TABLE {SqlIdentifier.Qualified(Options.Schema, "schema_versions")} OWNER TO {SqlIdentifier.Quote(Options.OwnerRole)};
+            """);
+        return sql.ToString();
+    }
+
+    private string RecordVersion(SchemaMigration migration) =>
+        $"INSERT INTO {SqlIdentifier.Qualified(Options.Schema, "schema_versions")} (version, name) VALUES ({migration.Version}, {SqlIdentifier.Literal(migration.Name)});";
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static IReadOnlyList<SchemaMigration> LoadMigrations()
+    {
+        var assembly = typeof(SchemaInstaller).Assembly;
+        var migrations = new List<SchemaMigration>();
+        foreach (var resource in assembly.GetManifestResourceNames())
+        {
+            var match = MigrationName().Match(resource);
+            if (!match.Success)
+            {
+                continue;
+            }
+
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            migrations.Add(new SchemaMigration(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), match.Groups[2].Value, reader.ReadToEnd()));
+        }
+
+        return migrations.OrderBy(m => m.Version).ToArray();
+    }
+
+    [GeneratedRegex(@"\.V(\d+)__(\w+)\.sql$")]
+    private static partial Regex MigrationName();
+}

@@ -1,0 +1,101 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Threadline.Platform;
+
+namespace Threadline.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The whole reference platform (PostgreSQL, PgBouncer, RabbitMQ, schema manager, API, worker, admin), started once
+/// per test run from the real AppHost and shared by every integration test.
+/// </summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    private DistributedApplication? _app;
+
+    public string SigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The platform is not started.");
+
+    /// <summary>Through PgBouncer, as the application role.</summary>
+    public string AppConnectionString { get; private set; } = "";
+
+    /// <summary>Through PgBouncer, as the auditor role.</summary>
+    public string AuditorConnectionString { get; private set; } = "";
+
+    /// <summary>Direct to PostgreSQL as the superuser: test setup and assertions only.</summary>
+    public string DirectConnectionString { get; private set; } = "";
+
+    public TimeSpan StartupTime { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Threadline_AppHost>(
+            [$"--Parameters:jwt-signing-key={SigningKey}"],
+            (options, _) => options.DisableDashboard = true);
+        builder.Services.AddLogging(logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Information);
+            logging.AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning);
+            logging.AddSimpleConsole(o => o.SingleLine = true);
+        });
+        _app = await builder.BuildAsync();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await _app.StartAsync(timeout.Token);
+        foreach (var resource in new[] { ResourceNames.PostsApi, ResourceNames.JobWorker, ResourceNames.AdminService })
+        {
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+
+        AppConnectionString = await ConnectionStringAsync(ResourceNames.AppDatabase);
+        AuditorConnectionString = await ConnectionStringAsync(ResourceNames.AuditReaderDatabase);
+        DirectConnectionString = await ConnectionStringAsync(ResourceNames.DirectDatabase);
+        StartupTime = started.Elapsed;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            await _app.DisposeAsync();
+        }
+    }
+
+    public HttpClient CreateClient(string resource, string? subject = null, params string[] roles)
+    {
+        var client = App.CreateHttpClient(resource, "http");
+        if (subject is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", IssueToken(subject, roles));
+        }
+
+        return client;
+    }
+
+    public string IssueToken(string subject, params string[] roles) => PlatformAuth.IssueToken(SigningKey, subject, roles);
+
+    public async Task<NpgsqlConnection> OpenDirectAsync()
+    {
+        var connection = new NpgsqlConnection(DirectConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private async Task<string> ConnectionStringAsync(string name) =>
+        await App.GetConnectionStringAsync(name) ?? throw new InvalidOperationException($"No connection string for {name}.");
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform";
+}
