@@ -32,7 +32,11 @@ public static class AuthenticationExtensions
 
     public static WebApplication UsePlatformAuthentication(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        // Malformed request bodies surface as BadHttpRequestException (thrown in Development): answer with their 4xx, not 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = exception => exception is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : 500,
+        });
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

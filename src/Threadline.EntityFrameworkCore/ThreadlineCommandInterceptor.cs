@@ -1,22 +1,18 @@
 using System.Data.Common;
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Threadline.Npgsql;
 
 namespace Threadline.EntityFrameworkCore;
 
 /// <summary>
-/// Prefixes every EF Core write command with <c>set_config('threadline.context', ..., true)</c> in the same command
-/// text. The statements of one command run in one transaction, so this holds for single-statement SaveChanges
-/// (which EF runs without a transaction), ExecuteUpdate/ExecuteDelete and explicit transactions alike, and it costs
-/// no extra round trip.
+/// Stamps the audit context into EF Core writes that run outside a transaction (ExecuteUpdate, ExecuteDelete,
+/// raw SQL): the command is prefixed with <c>CALL threadline.set_context(...)</c>, a transaction-local
+/// <c>set_config</c> that adds no result set, and the statements of one command share one implicit transaction.
+/// Writes inside a transaction are stamped once per transaction (see <see cref="ThreadlineTransactionInterceptor"/>).
 /// </summary>
-public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor) : DbCommandInterceptor
+public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor, StampedTransactions stamped) : DbCommandInterceptor
 {
     internal const string ParameterName = "threadline_context";
-
-    // Transactions already stamped with a context: later commands of the same transaction need no prefix.
-    private readonly ConditionalWeakTable<DbTransaction, AuditContext> _stamped = new();
 
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
@@ -24,10 +20,10 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor)
         return result;
     }
 
-    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        Stamp(command);
-        return ValueTask.FromResult(result);
+        await StampAsync(command, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
@@ -36,10 +32,10 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor)
         return result;
     }
 
-    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        Stamp(command);
-        return ValueTask.FromResult(result);
+        await StampAsync(command, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
@@ -48,13 +44,15 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor)
         return result;
     }
 
-    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
     {
-        Stamp(command);
-        return ValueTask.FromResult(result);
+        await StampAsync(command, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
-    private void Stamp(DbCommand command)
+    private void Stamp(DbCommand command) => StampAsync(command, CancellationToken.None, synchronous: true).AsTask().GetAwaiter().GetResult();
+
+    private async ValueTask StampAsync(DbCommand command, CancellationToken cancellationToken, bool synchronous = false)
     {
         var context = accessor.Current;
         if (context is null || !SqlStatementKind.MayWrite(command.CommandText))
@@ -64,24 +62,21 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor)
 
         if (command.Transaction is { } transaction)
         {
-            if (_stamped.TryGetValue(transaction, out var stamped) && ReferenceEquals(stamped, context))
-            {
-                return;
-            }
-
-            _stamped.AddOrUpdate(transaction, context);
+            // A transaction EF or the caller began before the context was current: stamp it once, in its own command.
+            await stamped.EnsureAsync(transaction, context, synchronous, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         if (command.Parameters.Cast<DbParameter>().Any(p => string.IsNullOrEmpty(p.ParameterName)))
         {
             throw new InvalidOperationException(
-                "Threadline cannot stamp a command that uses positional ($1) parameters; use named parameters or set the context with NpgsqlAuditExtensions.");
+                "Threadline cannot stamp a command that uses positional ($1) parameters outside a transaction; use named parameters or an explicit transaction.");
         }
 
         var parameter = command.CreateParameter();
         parameter.ParameterName = ParameterName;
         parameter.Value = context.ToJson();
         command.Parameters.Add(parameter);
-        command.CommandText = NpgsqlAuditExtensions.SetContextSql.Replace("$1", "@" + ParameterName, StringComparison.Ordinal) + ";\n" + command.CommandText;
+        command.CommandText = NpgsqlAuditExtensions.CallSetContextSql.Replace("$1", "@" + ParameterName, StringComparison.Ordinal) + ";\n" + command.CommandText;
     }
 }

@@ -13,6 +13,12 @@ public static class NpgsqlAuditExtensions
     public const string SetContextSql = "SELECT set_config('threadline.context', $1, true)";
 
     /// <summary>
+    /// The same hand-over as a procedure call, for prefixing another statement: CALL returns no result set, so the
+    /// caller's results are unchanged. Needs the Threadline schema (threadline.set_context).
+    /// </summary>
+    public const string CallSetContextSql = "CALL threadline.set_context($1)";
+
+    /// <summary>
     /// Begins a transaction and sets the audit context in it. Npgsql sends BEGIN together with the set_config
     /// statement, so this costs one round trip.
     /// </summary>
@@ -63,7 +69,7 @@ public static class NpgsqlAuditExtensions
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(context);
-        var command = new NpgsqlBatchCommand(SetContextSql);
+        var command = new NpgsqlBatchCommand(CallSetContextSql);
         command.Parameters.Add(new NpgsqlParameter { Value = context.ToJson() });
         batch.BatchCommands.Insert(0, command);
         return batch;

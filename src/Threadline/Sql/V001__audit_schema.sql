@@ -124,6 +124,13 @@ BEGIN
 END
 $fn$;
 
+-- Hands the audit context to this transaction. A procedure, so that as a prefix statement (CALL) it adds no
+-- result set in front of the caller's own results. Invoker rights and no SET clause: the setting must outlive the call.
+CREATE PROCEDURE {{schema}}.set_context(p_context text)
+LANGUAGE sql AS $fn$
+    SELECT pg_catalog.set_config('threadline.context', p_context, true);
+$fn$;
+
 -- Returns the audit transaction row of the current database transaction, creating it on the first audited write.
 CREATE FUNCTION {{schema}}.ensure_transaction(p_table text, p_require_actor boolean) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
@@ -210,14 +217,17 @@ ALTER TABLE {{schema}}.changes OWNER TO {{owner}};
 ALTER TABLE {{schema}}.actions OWNER TO {{owner}};
 ALTER TABLE {{schema}}.captured_tables OWNER TO {{owner}};
 ALTER FUNCTION {{schema}}.read_context() OWNER TO {{owner}};
+ALTER PROCEDURE {{schema}}.set_context(text) OWNER TO {{owner}};
 ALTER FUNCTION {{schema}}.ensure_transaction(text, boolean) OWNER TO {{owner}};
 ALTER FUNCTION {{schema}}.current_transaction_id() OWNER TO {{owner}};
 ALTER FUNCTION {{schema}}.record_action(text, text, text) OWNER TO {{owner}};
 REVOKE ALL ON ALL TABLES IN SCHEMA {{schema}} FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {{schema}} FROM PUBLIC;
+REVOKE ALL ON ALL PROCEDURES IN SCHEMA {{schema}} FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA {{schema}} TO {{reader}}, {{retention}}, {{writer}};
 GRANT SELECT ON ALL TABLES IN SCHEMA {{schema}} TO {{reader}};
 GRANT SELECT, DELETE ON {{schema}}.transactions, {{schema}}.changes, {{schema}}.actions TO {{retention}};
+GRANT EXECUTE ON PROCEDURE {{schema}}.set_context(text) TO {{writer}};
 GRANT EXECUTE ON FUNCTION {{schema}}.current_transaction_id() TO {{writer}};
 GRANT EXECUTE ON FUNCTION {{schema}}.record_action(text, text, text) TO {{writer}};

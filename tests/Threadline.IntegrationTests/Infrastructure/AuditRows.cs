@@ -1,0 +1,79 @@
+using Npgsql;
+
+namespace Threadline.IntegrationTests.Infrastructure;
+
+/// <summary>An audit change joined with its transaction, as the tests assert on it.</summary>
+public sealed record AuditRow(
+    long TransactionId, string Op, string TableName, string? RowKey, string? DataAfter, string[]? ChangedFields,
+    string? ActorType, string? ActorId, string? RequestId, string? CorrelationId, string? JobId, string? Source);
+
+/// <summary>Reads audit rows on a direct connection (the superuser), independent of the code under test.</summary>
+public static class AuditRows
+{
+    private const string Select = """
+        SELECT t.id, c.op, c.table_name, c.row_key::text, c.data_after::text, c.changed_fields,
+               t.actor_type, t.actor_id, t.request_id, t.correlation_id, t.job_id, t.source
+          FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+        """;
+
+    public static Task<IReadOnlyList<AuditRow>> ForPostAsync(PlatformFixture platform, long postId) =>
+        QueryAsync(platform, Select + " WHERE c.table_name = 'posts' AND c.row_key = jsonb_build_object('id', $1::bigint) ORDER BY c.id", postId);
+
+    public static Task<IReadOnlyList<AuditRow>> ForTransactionAsync(PlatformFixture platform, long transactionId) =>
+        QueryAsync(platform, Select + " WHERE t.id = $1 ORDER BY c.id", transactionId);
+
+    /// <summary>Polls until <paramref name="predicate"/> holds (for asynchronous job paths), or fails with what it saw.</summary>
+    public static async Task<IReadOnlyList<AuditRow>> WaitForPostAsync(PlatformFixture platform, long postId, Func<IReadOnlyList<AuditRow>, bool> predicate, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(45));
+        IReadOnlyList<AuditRow> rows;
+        do
+        {
+            rows = await ForPostAsync(platform, postId);
+            if (predicate(rows))
+            {
+                return rows;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new Xunit.Sdk.XunitException($"Audit rows for post {postId} never matched; last seen: {string.Join("; ", rows)}");
+    }
+
+    public static async Task<IReadOnlyList<AuditRow>> QueryAsync(PlatformFixture platform, string sql, params object[] parameters)
+    {
+        await using var connection = await platform.OpenDirectAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<AuditRow>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(new AuditRow(
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Text(reader, 3), Text(reader, 4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<string[]>(5),
+                Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10), Text(reader, 11)));
+        }
+
+        return rows;
+    }
+
+    public static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
