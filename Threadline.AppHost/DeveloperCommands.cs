@@ -12,7 +12,8 @@ internal static class DeveloperCommands
         {
             var key = await secrets.SigningKey.Resource.GetValueAsync(context.CancellationToken);
             var token = PlatformAuth.IssueToken(key!, "dev-user", [PlatformAuth.AuditorRole]);
-            return CommandResults.Success($"Bearer token for 'dev-user' (auditor), valid 8 hours:\n{token}");
+            // Shown in a dialog so it can be copied; valid 8 hours.
+            return CommandResults.Success("Bearer token for 'dev-user' (auditor role), valid 8 hours.", token, CommandResultFormat.Text, displayImmediately: true);
         }, new CommandOptions { IconName = "Key", Description = "A JWT for curl or the admin API." });
 
         api.WithCommand("create-sample-post", "Create sample post", async context =>

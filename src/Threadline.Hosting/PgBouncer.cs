@@ -149,7 +149,14 @@ public static class PgBouncerExtensions
             container.OnBeforeResourceStarted(async (r, e, ct) =>
             {
                 await File.WriteAllTextAsync(Path.Combine(configDirectory, "pgbouncer.ini"), settings.RenderIni("0.0.0.0", 5432, "/etc/pgbouncer/userlist.txt"), ct).ConfigureAwait(false);
-                await File.WriteAllTextAsync(Path.Combine(configDirectory, "userlist.txt"), await settings.RenderUserListAsync(ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+                var userListPath = Path.Combine(configDirectory, "userlist.txt");
+                await File.WriteAllTextAsync(userListPath, await settings.RenderUserListAsync(ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+                if (!OperatingSystem.IsWindows())
+                {
+                    // Plain-text, per-run generated passwords. The container's pgbouncer user has another uid, so the bind-mounted
+                    // file must be world-readable; not writable by anyone else. Known limitation of container mode (see docs/topology.md).
+                    File.SetUnixFileMode(userListPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                }
             });
             pooler = builder.CreateResourceBuilder<IPgBouncerResource>(container.Resource);
         }

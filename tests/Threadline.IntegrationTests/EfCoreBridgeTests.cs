@@ -8,7 +8,8 @@ namespace Threadline.IntegrationTests;
 
 /// <summary>
 /// The EF Core bridge through PgBouncer. EF runs a single-statement SaveChanges and ExecuteUpdate without a
-/// transaction, so a separate set_config command would be lost; the interceptor puts it in the same command.
+/// transaction, so a separate set_config command would be lost: SaveChanges is made transactional and stamped when
+/// the transaction begins, and ExecuteUpdate/ExecuteDelete carry the context in the same command.
 /// </summary>
 [Collection(PlatformCollection.Name)]
 public sealed class EfCoreBridgeTests(PlatformFixture platform)
