@@ -111,7 +111,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
             INSERT INTO {SqlIdentifier.Qualified(Options.Schema, "captured_tables")} (table_schema, table_name, function_name, key_columns, options)
             VALUES ({SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)}, {SqlIdentifier.Literal(CaptureSqlGenerator.FunctionName(table.Schema, table.Table))}, {SqlIdentifier.TextArray(keys)}, {SqlIdentifier.Literal(json)}::jsonb)
             ON CONFLICT (table_schema, table_name) DO UPDATE
-               SET function_name = EXCLUDED.function_name, key_columns = EXCLUDED.key_columns, options = EXCLUDED.options, enabled_at = now();
+               SET function_name = EXCLUDED.function_name, key_columns = EXCLUDED.key_columns, options = EXCLUDED.options, options_changed_at = now();
             """;
     }
 }

@@ -85,7 +85,9 @@ CREATE TABLE {{schema}}.captured_tables (
     function_name   text        NOT NULL,
     key_columns     text[]      NOT NULL,
     options         jsonb       NOT NULL,
+    -- When capture first started on the table: audit history is complete from here on.
     enabled_at      timestamptz NOT NULL DEFAULT now(),
+    options_changed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (table_schema, table_name)
 );
 
