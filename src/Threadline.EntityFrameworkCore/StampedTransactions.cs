@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using Npgsql;
 using Threadline.Npgsql;
 
 namespace Threadline.EntityFrameworkCore;
@@ -9,30 +10,28 @@ public sealed class StampedTransactions
 {
     private readonly ConditionalWeakTable<DbTransaction, AuditContext> _stamped = new();
 
-    internal async ValueTask EnsureAsync(DbTransaction transaction, AuditContext context, bool synchronous, CancellationToken cancellationToken)
+    internal void Ensure(DbTransaction transaction, AuditContext context)
     {
-        if (_stamped.TryGetValue(transaction, out var current) && ReferenceEquals(current, context))
+        if (NeedsStamp(transaction, context))
         {
-            return;
+            AsNpgsql(transaction).SetAuditContext(context);
+            _stamped.AddOrUpdate(transaction, context);
         }
-
-        var connection = transaction.Connection ?? throw new InvalidOperationException("The transaction has completed.");
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = NpgsqlAuditExtensions.SetContextSql.Replace("$1", "@threadline_context", StringComparison.Ordinal);
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "threadline_context";
-        parameter.Value = context.ToJson();
-        command.Parameters.Add(parameter);
-        if (synchronous)
-        {
-            command.ExecuteNonQuery();
-        }
-        else
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        _stamped.AddOrUpdate(transaction, context);
     }
+
+    internal async ValueTask EnsureAsync(DbTransaction transaction, AuditContext context, CancellationToken cancellationToken)
+    {
+        if (NeedsStamp(transaction, context))
+        {
+            await AsNpgsql(transaction).SetAuditContextAsync(context, cancellationToken).ConfigureAwait(false);
+            _stamped.AddOrUpdate(transaction, context);
+        }
+    }
+
+    private bool NeedsStamp(DbTransaction transaction, AuditContext context) =>
+        !(_stamped.TryGetValue(transaction, out var current) && ReferenceEquals(current, context));
+
+    private static NpgsqlTransaction AsNpgsql(DbTransaction transaction) =>
+        transaction as NpgsqlTransaction
+        ?? throw new InvalidOperationException($"Threadline's EF Core bridge needs the Npgsql provider; the transaction is a {transaction.GetType().Name}.");
 }

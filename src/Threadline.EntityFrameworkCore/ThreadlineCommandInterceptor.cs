@@ -50,21 +50,37 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor,
         return result;
     }
 
-    private void Stamp(DbCommand command) => StampAsync(command, CancellationToken.None, synchronous: true).AsTask().GetAwaiter().GetResult();
+    private void Stamp(DbCommand command)
+    {
+        if (Prefix(command) is { } pending)
+        {
+            stamped.Ensure(pending.Transaction, pending.Context);
+        }
+    }
 
-    private async ValueTask StampAsync(DbCommand command, CancellationToken cancellationToken, bool synchronous = false)
+    private async ValueTask StampAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        if (Prefix(command) is { } pending)
+        {
+            await stamped.EnsureAsync(pending.Transaction, pending.Context, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Prefixes an autocommit write with the context. For a write inside a transaction, returns the transaction to
+    /// stamp instead (one EF or the caller began before the context was current), once, in its own command.
+    /// </summary>
+    private (DbTransaction Transaction, AuditContext Context)? Prefix(DbCommand command)
     {
         var context = accessor.Current;
         if (context is null || !SqlStatementKind.MayWrite(command.CommandText))
         {
-            return;
+            return null;
         }
 
         if (command.Transaction is { } transaction)
         {
-            // A transaction EF or the caller began before the context was current: stamp it once, in its own command.
-            await stamped.EnsureAsync(transaction, context, synchronous, cancellationToken).ConfigureAwait(false);
-            return;
+            return (transaction, context);
         }
 
         if (command.Parameters.Cast<DbParameter>().Any(p => string.IsNullOrEmpty(p.ParameterName)))
@@ -78,5 +94,6 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor,
         parameter.Value = context.ToJson();
         command.Parameters.Add(parameter);
         command.CommandText = NpgsqlAuditExtensions.CallSetContextSql.Replace("$1", "@" + ParameterName, StringComparison.Ordinal) + ";\n" + command.CommandText;
+        return null;
     }
 }

@@ -16,7 +16,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
     {
         if (accessor.Current is { } context)
         {
-            stamped.EnsureAsync(result, context, synchronous: true, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            stamped.Ensure(result, context);
         }
 
         return result;
@@ -26,7 +26,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
     {
         if (accessor.Current is { } context)
         {
-            await stamped.EnsureAsync(result, context, synchronous: false, cancellationToken).ConfigureAwait(false);
+            await stamped.EnsureAsync(result, context, cancellationToken).ConfigureAwait(false);
         }
 
         return result;

@@ -61,6 +61,18 @@ public static class NpgsqlAuditExtensions
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Sets the audit context inside an already open transaction (synchronous twin of <see cref="SetAuditContextAsync"/>).</summary>
+    public static void SetAuditContext(this NpgsqlTransaction transaction, AuditContext context)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(context);
+        var connection = transaction.Connection
+            ?? throw new InvalidOperationException("The transaction is already completed.");
+        using var command = CreateSetContextCommand(connection, context.ToJson());
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>
     /// Puts the set_config statement first in a batch. A batch runs as one implicit transaction even without BEGIN,
     /// so the writes that follow in the batch are attributed, with no extra round trip.
