@@ -77,8 +77,7 @@ public sealed class AdminDrillDownTests(PlatformFixture platform)
     {
         var subject = $"frank-{Guid.NewGuid():N}";
         using var api = platform.CreateClient(ResourceNames.PostsApi, subject);
-        var response = await api.PostAsJsonAsync("/posts", new { title = "for the auditors" });
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return (body.GetProperty("id").GetInt64(), body.GetProperty("auditTransactionId").GetInt64(), subject);
+        var post = await api.CreatePostAsync("for the auditors");
+        return (post.Id, post.AuditTransactionId, subject);
     }
 }

@@ -105,13 +105,13 @@ public sealed class CaptureBehaviourTests(PlatformFixture platform)
     private static async Task<string[]> ChangesAsync(NpgsqlConnection db, string table)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT op || ' ' || coalesce(row_key::text, '') || coalesce(' ' || changed_fields::text, '') || coalesce(' ' || CASE WHEN op = 'update' THEN data_before::text END, '') FROM threadline.changes WHERE table_name = $1 ORDER BY id", db);
+            "SELECT op || ' ' || coalesce(row_key::text, '') || coalesce(' [' || array_to_string(changed_fields, ',') || ']', '') || coalesce(' ' || CASE WHEN op = 'update' THEN data_before::text END, '') FROM threadline.changes WHERE table_name = $1 ORDER BY id", db);
         command.Parameters.Add(new NpgsqlParameter { Value = table.Split('.')[1] });
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<string>();
         while (await reader.ReadAsync())
         {
-            rows.Add(reader.GetString(0).Replace("{n}", "[n]", StringComparison.Ordinal));
+            rows.Add(reader.GetString(0));
         }
 
         return [.. rows];

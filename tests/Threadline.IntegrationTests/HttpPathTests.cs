@@ -20,13 +20,10 @@ public sealed class HttpPathTests(PlatformFixture platform)
         client.DefaultRequestHeaders.Add("X-Correlation-Id", correlationId);
         client.DefaultRequestHeaders.Add("X-Request-Id", "req-" + correlationId);
 
-        var response = await client.PostAsJsonAsync("/posts", new { title = "Audited through PgBouncer", body = "one two three" });
+        var (response, postId, auditTransactionId) = await client.CreatePostAsync("Audited through PgBouncer", "one two three");
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var post = await response.Content.ReadFromJsonAsync<JsonElement>();
-        var postId = post.GetProperty("id").GetInt64();
-        var auditTransactionId = post.GetProperty("auditTransactionId").GetInt64();
-        Assert.Equal(auditTransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Headers.GetValues("Threadline-Audit-Transaction-Id").Single());
+        Assert.Equal(auditTransactionId, response.AuditTransactionHeader());
 
         var rows = await AuditRows.ForTransactionAsync(platform, auditTransactionId);
         var insert = Assert.Single(rows);
@@ -43,14 +40,13 @@ public sealed class HttpPathTests(PlatformFixture platform)
     {
         var subject = $"bob-{Guid.NewGuid():N}";
         using var client = platform.CreateClient(ResourceNames.PostsApi, subject);
-        var created = await (await client.PostAsJsonAsync("/posts", new { title = "before", body = "" })).Content.ReadFromJsonAsync<JsonElement>();
-        var postId = created.GetProperty("id").GetInt64();
+        var postId = (await client.CreatePostAsync("before")).Id;
 
         var updated = await client.PutAsJsonAsync($"/posts/{postId}", new { title = "after", body = "" });
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
         var deleted = await client.DeleteAsync($"/posts/{postId}");
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        var deleteTransactionId = long.Parse(deleted.Headers.GetValues("Threadline-Audit-Transaction-Id").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        var deleteTransactionId = deleted.AuditTransactionHeader();
 
         var rows = await AuditRows.ForPostAsync(platform, postId);
         var update = Assert.Single(rows, r => r.Op == "update" && r.Source == "http");

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Platform;
 
@@ -18,9 +16,8 @@ public sealed class JobPathTests(PlatformFixture platform)
         using var client = platform.CreateClient(ResourceNames.PostsApi, subject);
         client.DefaultRequestHeaders.Add("X-Correlation-Id", correlationId);
 
-        var response = await client.PostAsJsonAsync("/posts", new { title = "job path", body = "four words in body" });
+        var (response, postId, _) = await client.CreatePostAsync("job path", "four words in body");
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var postId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
 
         var rows = await AuditRows.WaitForPostAsync(platform, postId, r => r.Any(x => x.Source == "job"));
         var jobWrite = Assert.Single(rows, r => r.Source == "job");

@@ -40,12 +40,7 @@ public sealed class PoolerLeakTests(PlatformFixture platform)
         await sampling.CancelAsync();
         await sampler;
 
-        var rows = await AuditRows.QueryAsync(platform, """
-            SELECT t.id, c.op, c.table_name, c.row_key::text, c.data_after::text, c.changed_fields,
-                   t.actor_type, t.actor_id, t.request_id, t.correlation_id, t.job_id, t.source
-              FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
-             WHERE c.table_name = 'posts' AND c.op = 'insert' AND c.data_after ->> 'title' LIKE $1
-            """, run + "-%");
+        var rows = await AuditRows.WhereAsync(platform, "c.table_name = 'posts' AND c.op = 'insert' AND c.data_after ->> 'title' LIKE $1", run + "-%");
         Assert.Equal(Transactions, rows.Count);
         var mismatches = rows.Count(r =>
         {

@@ -17,10 +17,14 @@ public static class AuditRows
         """;
 
     public static Task<IReadOnlyList<AuditRow>> ForPostAsync(PlatformFixture platform, long postId) =>
-        QueryAsync(platform, Select + " WHERE c.table_name = 'posts' AND c.row_key = jsonb_build_object('id', $1::bigint) ORDER BY c.id", postId);
+        WhereAsync(platform, "c.table_name = 'posts' AND c.row_key = jsonb_build_object('id', $1::bigint)", postId);
 
     public static Task<IReadOnlyList<AuditRow>> ForTransactionAsync(PlatformFixture platform, long transactionId) =>
-        QueryAsync(platform, Select + " WHERE t.id = $1 ORDER BY c.id", transactionId);
+        WhereAsync(platform, "t.id = $1", transactionId);
+
+    /// <summary>Audit rows matching <paramref name="condition"/> (over changes <c>c</c> and transactions <c>t</c>), in capture order.</summary>
+    public static Task<IReadOnlyList<AuditRow>> WhereAsync(PlatformFixture platform, string condition, params object[] parameters) =>
+        QueryAsync(platform, $"{Select} WHERE {condition} ORDER BY c.id", parameters);
 
     /// <summary>Polls until <paramref name="predicate"/> holds (for asynchronous job paths), or fails with what it saw.</summary>
     public static async Task<IReadOnlyList<AuditRow>> WaitForPostAsync(PlatformFixture platform, long postId, Func<IReadOnlyList<AuditRow>, bool> predicate, TimeSpan? timeout = null)
@@ -42,7 +46,7 @@ public static class AuditRows
         throw new Xunit.Sdk.XunitException($"Audit rows for post {postId} never matched; last seen: {string.Join("; ", rows)}");
     }
 
-    public static async Task<IReadOnlyList<AuditRow>> QueryAsync(PlatformFixture platform, string sql, params object[] parameters)
+    private static async Task<IReadOnlyList<AuditRow>> QueryAsync(PlatformFixture platform, string sql, params object[] parameters)
     {
         await using var connection = await platform.OpenDirectAsync();
         await using var command = new NpgsqlCommand(sql, connection);
