@@ -19,8 +19,8 @@ public sealed class CaptureBehaviourTests(PlatformFixture platform)
 
         await using (var tx = await db.BeginAuditedTransactionAsync(Context))
         {
-            await ExecAsync(db, $"INSERT INTO {table} VALUES ('t', 1, 'x')");
-            await ExecAsync(db, $"UPDATE {table} SET n = 2");
+            await db.ExecAsync($"INSERT INTO {table} VALUES ('t', 1, 'x')");
+            await db.ExecAsync($"UPDATE {table} SET n = 2");
             await tx.CommitAsync();
         }
 
@@ -38,9 +38,9 @@ public sealed class CaptureBehaviourTests(PlatformFixture platform)
 
         await using (var tx = await db.BeginAuditedTransactionAsync(Context))
         {
-            await ExecAsync(db, $"INSERT INTO {table} VALUES (1, 'n', '{secrets[0]}', '{secrets[2]}', '{{\"k\":\"{secrets[4]}\"}}')");
-            await ExecAsync(db, $"UPDATE {table} SET secret = '{secrets[1]}', email = '{secrets[3]}'");
-            await ExecAsync(db, $"DELETE FROM {table}");
+            await db.ExecAsync($"INSERT INTO {table} VALUES (1, 'n', '{secrets[0]}', '{secrets[2]}', '{{\"k\":\"{secrets[4]}\"}}')");
+            await db.ExecAsync($"UPDATE {table} SET secret = '{secrets[1]}', email = '{secrets[3]}'");
+            await db.ExecAsync($"DELETE FROM {table}");
             await tx.CommitAsync();
         }
 
@@ -60,15 +60,71 @@ public sealed class CaptureBehaviourTests(PlatformFixture platform)
 
         await using (var tx = await db.BeginAuditedTransactionAsync(Context))
         {
-            await ExecAsync(db, $"INSERT INTO {table} VALUES (1, 'a', 'x')");
-            await ExecAsync(db, $"UPDATE {table} SET v = v");
-            await ExecAsync(db, $"UPDATE {table} SET noise = 'only excluded changed'");
-            await ExecAsync(db, $"UPDATE {table} SET v = 'b' WHERE false");
-            await ExecAsync(db, $"TRUNCATE {table}");
+            await db.ExecAsync($"INSERT INTO {table} VALUES (1, 'a', 'x')");
+            await db.ExecAsync($"UPDATE {table} SET v = v");
+            await db.ExecAsync($"UPDATE {table} SET noise = 'only excluded changed'");
+            await db.ExecAsync($"UPDATE {table} SET v = 'b' WHERE false");
+            await db.ExecAsync($"TRUNCATE {table}");
             await tx.CommitAsync();
         }
 
         Assert.Equal(["insert {\"id\": 1}", "truncate "], await ChangesAsync(db, table));
+    }
+
+    [Theory]
+    [InlineData("integer", "42")]
+    [InlineData("bigint", "9007199254740993")]
+    [InlineData("uuid", "5b0d3f4e-8f1a-4c57-9a55-3f1d8f0c2b11")]
+    [InlineData("text", "SKU-\u00e9-42")]
+    public async Task A_row_history_is_found_by_its_natural_typed_key(string type, string key)
+    {
+        await using var db = await platform.OpenDirectAsync();
+        var table = await CreateTableAsync(db, $"(code {type} PRIMARY KEY, v text)", new TableCaptureOptions(""));
+        await db.ExecAuditedAsync(Context,
+            $"INSERT INTO {table} VALUES ('{key}'::{type}, 'a')",
+            $"UPDATE {table} SET v = 'b'",
+            $"DELETE FROM {table}");
+
+        var ops = await AuditRows.ScalarAsync<string>(db,
+            $"SELECT string_agg(op, ',' ORDER BY id) FROM threadline.changes WHERE table_name = $1 AND row_key = jsonb_build_object('code', $2::text::{type})",
+            table.Split('.')[1], key);
+
+        Assert.Equal("insert,update,delete", ops);
+    }
+
+    [Fact]
+    public async Task A_table_without_primary_key_is_captured_by_its_named_key_columns()
+    {
+        await using var db = await platform.OpenDirectAsync();
+        var table = await CreateTableAsync(db, "(email text NOT NULL UNIQUE, v text)", new TableCaptureOptions("") { KeyColumns = ["email"] });
+        await db.ExecAuditedAsync(Context, $"INSERT INTO {table} VALUES ('a@example.org', 'x')");
+
+        Assert.Equal(["insert {\"email\": \"a@example.org\"}"], await ChangesAsync(db, table));
+    }
+
+    [Fact]
+    public async Task Every_context_field_lands_in_its_own_column()
+    {
+        await using var db = await platform.OpenDirectAsync();
+        var table = await CreateTableAsync(db, "(id integer PRIMARY KEY)", new TableCaptureOptions(""));
+        var context = new AuditContext(ActorRef.Job("nightly-reindex"))
+        {
+            OnBehalfOf = ActorRef.User("u-17"),
+            RequestId = "req-1",
+            CorrelationId = "corr-1",
+            TraceId = "4bf92f3577b34da6a3ce929d0e0e4736",
+            JobId = "job-1",
+            Source = "job",
+        };
+        await db.ExecAuditedAsync(context, $"INSERT INTO {table} VALUES (1)");
+
+        var columns = await AuditRows.ScalarAsync<string>(db, """
+            SELECT concat_ws('|', t.actor_type, t.actor_id, t.on_behalf_of_type, t.on_behalf_of_id, t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source,
+                             t.started_at <= t.first_change_at AND t.first_change_at <= c.captured_at)
+              FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1
+            """, table.Split('.')[1]);
+
+        Assert.Equal("job|nightly-reindex|user|u-17|req-1|corr-1|4bf92f3577b34da6a3ce929d0e0e4736|job-1|job|t", columns);
     }
 
     [Theory]
@@ -87,7 +143,7 @@ public sealed class CaptureBehaviourTests(PlatformFixture platform)
             await set.ExecuteNonQueryAsync();
         }
 
-        var error = await Assert.ThrowsAsync<PostgresException>(() => ExecAsync(db, $"INSERT INTO {table} VALUES (1)", tx));
+        var error = await Assert.ThrowsAsync<PostgresException>(() => db.ExecAsync($"INSERT INTO {table} VALUES (1)", tx));
         Assert.Equal("22023", error.SqlState);
         Assert.Contains(message, error.MessageText, StringComparison.Ordinal);
         await tx.RollbackAsync();
@@ -96,8 +152,7 @@ public sealed class CaptureBehaviourTests(PlatformFixture platform)
 
     private static async Task<string> CreateTableAsync(NpgsqlConnection db, string definition, TableCaptureOptions options)
     {
-        var name = "capture_" + Guid.NewGuid().ToString("N")[..10];
-        await ExecAsync(db, $"CREATE TABLE public.{name} {definition}");
+        var name = await db.CreateTableAsync("capture", definition);
         await new CaptureManager().EnableAsync(db, options with { Table = name, Schema = "public" });
         return "public." + name;
     }
@@ -115,11 +170,5 @@ public sealed class CaptureBehaviourTests(PlatformFixture platform)
         }
 
         return [.. rows];
-    }
-
-    private static async Task ExecAsync(NpgsqlConnection db, string sql, NpgsqlTransaction? tx = null)
-    {
-        await using var command = new NpgsqlCommand(sql, db, tx);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -70,4 +70,18 @@ public sealed class CaptureSqlGeneratorTests
         Assert.True(longName.Length <= SqlIdentifier.MaxBytes);
         Assert.NotEqual(CaptureSqlGenerator.FunctionName("a", "b_c"), CaptureSqlGenerator.FunctionName("a_b", "c"));
     }
+
+    [Fact]
+    public void An_offline_script_needs_named_keys_and_guards_every_named_column()
+    {
+        var options = new TableCaptureOptions("users") { KeyColumns = ["id"], Mask = ["email"], Exclude = ["password"] };
+
+        var script = CaptureSqlGenerator.EnableScript(options, ThreadlineSchemaOptions.Default);
+
+        Assert.StartsWith("DO $guard$", script, StringComparison.Ordinal);
+        Assert.Contains("ARRAY['id', 'password', 'email']::text[]", script, StringComparison.Ordinal);
+        Assert.Contains("INSERT INTO \"threadline\".\"captured_tables\" AS ct", script, StringComparison.Ordinal);
+        Assert.Contains("Name the key columns of public.users", Assert.Throws<CaptureException>(() =>
+            CaptureSqlGenerator.EnableScript(options with { KeyColumns = null }, ThreadlineSchemaOptions.Default)).Message, StringComparison.Ordinal);
+    }
 }

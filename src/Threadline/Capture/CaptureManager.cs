@@ -1,11 +1,22 @@
-using System.Text.Json;
 using Npgsql;
 using Threadline.Schema;
 
 namespace Threadline.Capture;
 
-/// <summary>A table's capture state as recorded by Threadline.</summary>
-public sealed record CapturedTable(string Schema, string Table, string FunctionName, IReadOnlyList<string> KeyColumns, string OptionsJson, DateTimeOffset EnabledAt);
+/// <summary>A table's capture as recorded by Threadline, with what the catalog says about its triggers.</summary>
+/// <param name="ActiveTriggers">How many of the four capture triggers exist and are enabled; capture is whole only at 4.</param>
+public sealed record CapturedTable(
+    string Schema,
+    string Table,
+    string FunctionName,
+    IReadOnlyList<string> KeyColumns,
+    TableCaptureOptions Options,
+    DateTimeOffset EnabledAt,
+    DateTimeOffset OptionsChangedAt,
+    int ActiveTriggers)
+{
+    public bool IsActive => ActiveTriggers == CaptureSqlGenerator.TriggerNames.Count;
+}
 
 /// <summary>
 /// Enables, changes and disables capture per table. Every call is idempotent and runs in one transaction on a
@@ -47,7 +58,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
     public async Task<string> GetEnableScriptAsync(NpgsqlConnection connection, TableCaptureOptions options, CancellationToken cancellationToken = default)
     {
         var table = await DescribeAsync(connection, options.Schema, options.Table, cancellationToken).ConfigureAwait(false);
-        return CaptureSqlGenerator.EnableSql(table, options, Options) + "\n" + RegisterSql(table, options);
+        return CaptureSqlGenerator.EnableSql(table, options, Options);
     }
 
     /// <summary>Enables capture on a table, or applies new options to it. Rerunning with the same options is harmless.</summary>
@@ -56,7 +67,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
         ArgumentNullException.ThrowIfNull(options);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var table = await DescribeAsync(connection, options.Schema, options.Table, cancellationToken).ConfigureAwait(false);
-        var sql = CaptureSqlGenerator.EnableSql(table, options, Options) + "\n" + RegisterSql(table, options);
+        var sql = CaptureSqlGenerator.EnableSql(table, options, Options);
         await using (var command = new NpgsqlCommand(sql, connection, transaction))
         {
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -70,8 +81,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
     /// <summary>Removes the capture triggers and function of a table. Its audit history stays.</summary>
     public async Task DisableAsync(NpgsqlConnection connection, string schema, string table, CancellationToken cancellationToken = default)
     {
-        var sql = CaptureSqlGenerator.DisableSql(schema, table, Options) +
-                  $"\nDELETE FROM {SqlIdentifier.Qualified(Options.Schema, "captured_tables")} WHERE table_schema = {SqlIdentifier.Literal(schema)} AND table_name = {SqlIdentifier.Literal(table)};";
+        var sql = CaptureSqlGenerator.DisableScript(schema, table, Options);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var command = new NpgsqlCommand(sql, connection, transaction))
         {
@@ -83,35 +93,44 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
 
     public async Task<IReadOnlyList<CapturedTable>> ListAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
     {
-        await using var command = new NpgsqlCommand(
-            $"SELECT table_schema, table_name, function_name, key_columns, options::text, enabled_at FROM {SqlIdentifier.Qualified(Options.Schema, "captured_tables")} ORDER BY 1, 2",
-            connection);
+        await using var command = new NpgsqlCommand($"""
+            SELECT ct.table_schema, ct.table_name, ct.function_name, ct.key_columns, ct.options::text, ct.enabled_at, ct.options_changed_at,
+                   (SELECT count(*)::int FROM pg_catalog.pg_trigger tg
+                     WHERE tg.tgrelid = to_regclass(quote_ident(ct.table_schema) || '.' || quote_ident(ct.table_name))
+                       AND tg.tgname = ANY ($1) AND tg.tgenabled <> 'D'
+                       AND tg.tgfoid = to_regprocedure({SqlIdentifier.Literal(SqlIdentifier.Quote(Options.Schema) + ".")} || quote_ident(ct.function_name) || '()'))
+              FROM {SqlIdentifier.Qualified(Options.Schema, "captured_tables")} ct
+             ORDER BY 1, 2
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = CaptureSqlGenerator.TriggerNames.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var tables = new List<CapturedTable>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            tables.Add(new CapturedTable(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<string[]>(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5)));
+            var schema = reader.GetString(0);
+            var table = reader.GetString(1);
+            var keys = reader.GetFieldValue<string[]>(3);
+            tables.Add(new CapturedTable(
+                schema, table, reader.GetString(2), keys, StoredCaptureOptions.FromJson(schema, table, keys, reader.GetString(4)),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetInt32(7)));
         }
 
         return tables;
     }
 
-    private string RegisterSql(TableDefinition table, TableCaptureOptions options)
+    /// <summary>Whether every captured table rejects writes without an actor, whatever its own option says.</summary>
+    public async Task<bool> GetRequireActorEverywhereAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
     {
-        var keys = CaptureSqlGenerator.Validate(table, options, Options);
-        var json = JsonSerializer.Serialize(new
-        {
-            exclude = options.Exclude,
-            mask = options.Mask,
-            mask_placeholder = options.MaskPlaceholder,
-            require_actor = options.RequireActor,
-            record_no_op_updates = options.RecordNoOpUpdates,
-        });
-        return $"""
-            INSERT INTO {SqlIdentifier.Qualified(Options.Schema, "captured_tables")} (table_schema, table_name, function_name, key_columns, options)
-            VALUES ({SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)}, {SqlIdentifier.Literal(CaptureSqlGenerator.FunctionName(table.Schema, table.Table))}, {SqlIdentifier.TextArray(keys)}, {SqlIdentifier.Literal(json)}::jsonb)
-            ON CONFLICT (table_schema, table_name) DO UPDATE
-               SET function_name = EXCLUDED.function_name, key_columns = EXCLUDED.key_columns, options = EXCLUDED.options, options_changed_at = now();
-            """;
+        await using var command = new NpgsqlCommand($"SELECT require_actor FROM {SqlIdentifier.Qualified(Options.Schema, "settings")}", connection);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Turns strict attribution on or off for every captured table at once (schema version 2 or later).</summary>
+    public async Task SetRequireActorEverywhereAsync(NpgsqlConnection connection, bool required, CancellationToken cancellationToken = default)
+    {
+        await using var command = new NpgsqlCommand(
+            $"UPDATE {SqlIdentifier.Qualified(Options.Schema, "settings")} SET require_actor = $1, changed_at = now()", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = required });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -28,22 +28,49 @@ public static class CaptureSqlGenerator
     public static IReadOnlyList<string> Validate(TableDefinition table, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
     {
         var name = $"{table.Schema}.{table.Table}";
-        if (string.Equals(table.Schema, schemaOptions.Schema, StringComparison.Ordinal))
-        {
-            throw new CaptureException($"Refusing to capture {name}: audit tables can never be audited (it would record its own writes).");
-        }
-
         var columns = new HashSet<string>(table.Columns, StringComparer.Ordinal);
         var keys = options.KeyColumns is { Count: > 0 } explicitKeys ? explicitKeys : table.PrimaryKey;
-        if (keys.Count == 0)
+        if (keys.Count == 0 && !IsAuditSchema(table.Schema, schemaOptions))
         {
             throw new CaptureException(
                 $"Table {name} has no primary key. Add one, or name the columns that identify a row with KeyColumns.");
         }
 
+        ValidateOptions(options with { Schema = table.Schema, Table = table.Table }, keys, schemaOptions);
         Unknown(keys, "key column");
         Unknown(options.Exclude, "excluded column");
         Unknown(options.Mask, "masked column");
+        return keys;
+
+        void Unknown(IEnumerable<string> wanted, string what)
+        {
+            var missing = wanted.Where(c => !columns.Contains(c)).ToArray();
+            if (missing.Length > 0)
+            {
+                throw new CaptureException($"Unknown {what}{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)} in {name}; its columns are {string.Join(", ", table.Columns)}.");
+            }
+        }
+    }
+
+    /// <summary>The checks that need no catalog: the target, redaction overlaps, redacted keys and the placeholder.</summary>
+    public static void ValidateOptions(TableCaptureOptions options, IReadOnlyList<string> keys, ThreadlineSchemaOptions schemaOptions)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var name = $"{options.Schema}.{options.Table}";
+        if (string.IsNullOrEmpty(options.Schema) || string.IsNullOrEmpty(options.Table))
+        {
+            throw new CaptureException("Name the table to capture: schema and table must not be empty.");
+        }
+
+        if (IsAuditSchema(options.Schema, schemaOptions))
+        {
+            throw new CaptureException($"Refusing to capture {name}: audit tables can never be audited (it would record its own writes).");
+        }
+
+        if (keys.Count == 0)
+        {
+            throw new CaptureException($"Name the key columns of {name} (KeyColumns): without them a change cannot be tied to its row.");
+        }
 
         var overlap = options.Exclude.Intersect(options.Mask, StringComparer.Ordinal).ToArray();
         if (overlap.Length > 0)
@@ -63,18 +90,10 @@ public static class CaptureSqlGenerator
             throw new CaptureException(
                 $"The mask placeholder for {name} must be 1 to {TableCaptureOptions.MaxMaskPlaceholderLength} characters with no control characters.");
         }
-
-        return keys;
-
-        void Unknown(IEnumerable<string> wanted, string what)
-        {
-            var missing = wanted.Where(c => !columns.Contains(c)).ToArray();
-            if (missing.Length > 0)
-            {
-                throw new CaptureException($"Unknown {what}{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing)} in {name}; its columns are {string.Join(", ", table.Columns)}.");
-            }
-        }
     }
+
+    private static bool IsAuditSchema(string schema, ThreadlineSchemaOptions schemaOptions) =>
+        string.Equals(schema, schemaOptions.Schema, StringComparison.Ordinal);
 
     /// <summary>The function name for a table: readable prefix plus a hash of the exact name, always under 63 bytes.</summary>
     public static string FunctionName(string schema, string table)
@@ -89,9 +108,73 @@ public static class CaptureSqlGenerator
         return $"capture_{readable}_{hash}";
     }
 
+    /// <summary>The capture DDL and its registration, validated against the table as the catalog describes it.</summary>
     public static string EnableSql(TableDefinition table, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
     {
         var keys = Validate(table, options, schemaOptions);
+        return Generate(table, keys, options, schemaOptions) + "\n" + RegisterSql(table, keys, options, schemaOptions);
+    }
+
+    /// <summary>
+    /// The same DDL without a database to ask, for migration tools (EF Core migrations, Flyway, plain scripts): the key
+    /// columns must be named, and a guard at the top re-checks the table and every named column when the script runs.
+    /// </summary>
+    public static string EnableScript(TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var keys = options.KeyColumns ?? [];
+        ValidateOptions(options, keys, schemaOptions);
+        var named = keys.Concat(options.Exclude).Concat(options.Mask).Distinct(StringComparer.Ordinal).ToArray();
+        var table = new TableDefinition(options.Schema, options.Table, named, keys);
+        return CatalogGuardSql(table) + "\n" + Generate(table, keys, options, schemaOptions) + "\n" + RegisterSql(table, keys, options, schemaOptions);
+    }
+
+    /// <summary>Disables capture and forgets the table's options. Its audit history stays.</summary>
+    public static string DisableScript(string schema, string table, ThreadlineSchemaOptions schemaOptions) =>
+        DisableSql(schema, table, schemaOptions) +
+        $"\nDELETE FROM {SqlIdentifier.Qualified(schemaOptions.Schema, "captured_tables")} WHERE table_schema = {SqlIdentifier.Literal(schema)} AND table_name = {SqlIdentifier.Literal(table)};";
+
+    // Fails the script with the same kind of message as Validate when the table or a named column is not there.
+    private static string CatalogGuardSql(TableDefinition table)
+    {
+        var qualified = SqlIdentifier.Literal(SqlIdentifier.Qualified(table.Schema, table.Table));
+        var readable = SqlIdentifier.Literal($"{table.Schema}.{table.Table}");
+        return $"""
+            DO $guard$
+            DECLARE
+                v_missing text[];
+            BEGIN
+                IF to_regclass({qualified}) IS NULL THEN
+                    RAISE EXCEPTION 'threadline: table % does not exist, so its capture cannot be enabled', {readable} USING ERRCODE = '42P01';
+                END IF;
+                SELECT array_agg(c) INTO v_missing
+                  FROM unnest({SqlIdentifier.TextArray(table.Columns)}) c
+                 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                                    WHERE a.attrelid = to_regclass({qualified}) AND a.attname = c AND a.attnum > 0 AND NOT a.attisdropped);
+                IF v_missing IS NOT NULL THEN
+                    RAISE EXCEPTION 'threadline: unknown columns % in %, named in its capture options', v_missing, {readable} USING ERRCODE = '42703';
+                END IF;
+            END
+            $guard$;
+            """;
+    }
+
+    private static string RegisterSql(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
+    {
+        var json = StoredCaptureOptions.ToJson(options);
+        var registry = SqlIdentifier.Qualified(schemaOptions.Schema, "captured_tables");
+        return $"""
+            INSERT INTO {registry} AS ct (table_schema, table_name, function_name, key_columns, options)
+            VALUES ({SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)}, {SqlIdentifier.Literal(FunctionName(table.Schema, table.Table))}, {SqlIdentifier.TextArray(keys)}, {SqlIdentifier.Literal(json)}::jsonb)
+            ON CONFLICT (table_schema, table_name) DO UPDATE
+               SET function_name = EXCLUDED.function_name, key_columns = EXCLUDED.key_columns, options = EXCLUDED.options,
+                   options_changed_at = CASE WHEN (ct.key_columns, ct.options) IS DISTINCT FROM (EXCLUDED.key_columns, EXCLUDED.options)
+                                             THEN now() ELSE ct.options_changed_at END;
+            """;
+    }
+
+    private static string Generate(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
+    {
         var s = SqlIdentifier.Quote(schemaOptions.Schema);
         var target = SqlIdentifier.Qualified(table.Schema, table.Table);
         var function = s + "." + SqlIdentifier.Quote(FunctionName(table.Schema, table.Table));

@@ -25,14 +25,23 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
 
     public static int LatestVersion => Migrations[^1].Version;
 
-    /// <summary>The SQL that upgrades from <paramref name="fromVersion"/> to the latest version, for review or for another migration tool.</summary>
-    public string GetScript(int fromVersion = 0)
+    /// <summary>
+    /// The SQL that upgrades from <paramref name="fromVersion"/> to <paramref name="toVersion"/> (default: the latest),
+    /// for review or for another migration tool.
+    /// </summary>
+    public string GetScript(int fromVersion = 0, int? toVersion = null)
     {
+        var target = CheckTarget(toVersion);
+        if (fromVersion < 0 || fromVersion > target)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fromVersion), fromVersion, $"The script starts from a version between 0 and {target}.");
+        }
+
         var script = new StringBuilder();
         script.AppendLine("-- Threadline audit schema script, generated for review. Apply on a direct PostgreSQL connection.");
         script.AppendLine("BEGIN;");
         script.AppendLine(Bootstrap());
-        foreach (var migration in Migrations.Where(m => m.Version > fromVersion))
+        foreach (var migration in Migrations.Where(m => m.Version > fromVersion && m.Version <= target))
         {
             script.AppendLine($"-- {migration.Version}: {migration.Name}");
             script.AppendLine(Options.Render(migration.Sql));
@@ -61,15 +70,29 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
     }
 
     /// <summary>Installs or upgrades to the latest version. Safe to run concurrently and repeatedly.</summary>
-    public async Task<SchemaInstallResult> InstallAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
+    public Task<SchemaInstallResult> InstallAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default) =>
+        InstallAsync(connection, null, cancellationToken);
+
+    /// <summary>
+    /// Installs or upgrades to <paramref name="toVersion"/> (default: the latest), in place: existing audit rows and
+    /// captured tables are kept. A database already past that version is left alone; downgrades are not supported.
+    /// </summary>
+    public async Task<SchemaInstallResult> InstallAsync(NpgsqlConnection connection, int? toVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        var target = CheckTarget(toVersion);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext('threadline.schema_installer'))", cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, Bootstrap(), cancellationToken).ConfigureAwait(false);
         var previous = await GetInstalledVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (previous > LatestVersion)
+        {
+            throw new InvalidOperationException(
+                $"The database has Threadline schema version {previous}, newer than this library knows ({LatestVersion}). Upgrade the Threadline packages; nothing was changed.");
+        }
+
         var applied = new List<int>();
-        foreach (var migration in Migrations.Where(m => m.Version > previous))
+        foreach (var migration in Migrations.Where(m => m.Version > previous && m.Version <= target))
         {
             try
             {
@@ -85,7 +108,18 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new SchemaInstallResult(previous, LatestVersion, applied);
+        return new SchemaInstallResult(previous, Math.Max(previous, target), applied);
+    }
+
+    private static int CheckTarget(int? toVersion)
+    {
+        var target = toVersion ?? LatestVersion;
+        if (target < 1 || target > LatestVersion)
+        {
+            throw new ArgumentOutOfRangeException(nameof(toVersion), toVersion, $"Threadline schema versions run from 1 to {LatestVersion}.");
+        }
+
+        return target;
     }
 
     private string Bootstrap()

@@ -1,0 +1,75 @@
+using Npgsql;
+using Threadline.Capture;
+using Threadline.IntegrationTests.Infrastructure;
+using Threadline.Schema;
+
+namespace Threadline.IntegrationTests;
+
+/// <summary>Install and upgrade on fresh databases: in place, idempotent, scriptable, never downgraded.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class SchemaUpgradeTests(PlatformFixture platform)
+{
+    private static readonly AuditContext Context = new(ActorRef.User("upgrade-tests"));
+
+    [Fact]
+    public async Task A_version_1_install_upgrades_in_place_keeping_history_and_capture()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "upgrade");
+        await using var db = await database.OpenAsync();
+        var installer = new SchemaInstaller();
+
+        var first = await installer.InstallAsync(db, toVersion: 1);
+        Assert.Equal((0, 1), (first.PreviousVersion, first.CurrentVersion));
+        Assert.Equal([1], first.Applied);
+        await db.ExecAsync("CREATE TABLE public.accounts (id uuid PRIMARY KEY, owner text)");
+        await new CaptureManager().EnableAsync(db, new TableCaptureOptions("accounts") { Mask = ["owner"] });
+        var id = Guid.NewGuid();
+        await db.ExecAuditedAsync(Context, $"INSERT INTO public.accounts VALUES ('{id}', 'before-upgrade')");
+
+        var upgrade = await installer.InstallAsync(db);
+        var rerun = await installer.InstallAsync(db);
+
+        Assert.Equal((1, SchemaInstaller.LatestVersion), (upgrade.PreviousVersion, upgrade.CurrentVersion));
+        Assert.Equal(Enumerable.Range(2, SchemaInstaller.LatestVersion - 1), upgrade.Applied);
+        Assert.Empty(rerun.Applied);
+        await db.ExecAuditedAsync(Context, $"UPDATE public.accounts SET owner = 'after-upgrade' WHERE id = '{id}'");
+        var history = await AuditRows.ScalarAsync<string>(db,
+            "SELECT string_agg(c.op || ' ' || t.actor_id || ' ' || c.data_after::text, ' | ' ORDER BY c.id) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.row_key = jsonb_build_object('id', $1::uuid)",
+            id);
+        Assert.Equal(
+            $"insert upgrade-tests {{\"id\": \"{id}\", \"owner\": \"[REDACTED]\"}} | update upgrade-tests {{\"id\": \"{id}\", \"owner\": \"[REDACTED]\"}}",
+            history);
+        Assert.True(Assert.Single(await new CaptureManager().ListAsync(db)).IsActive);
+    }
+
+    [Fact]
+    public async Task The_review_script_applies_cleanly_step_by_step_and_the_installer_agrees()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "script");
+        var installer = new SchemaInstaller();
+
+        await database.ExecuteAsync(installer.GetScript(0, 1));
+        await using var db = await database.OpenAsync();
+        Assert.Equal(1, await installer.GetInstalledVersionAsync(db));
+        await database.ExecuteAsync(installer.GetScript(1));
+        Assert.Equal(SchemaInstaller.LatestVersion, await installer.GetInstalledVersionAsync(db));
+
+        Assert.Empty((await installer.InstallAsync(db)).Applied);
+        Assert.False(await new CaptureManager().GetRequireActorEverywhereAsync(db));
+    }
+
+    [Fact]
+    public async Task A_database_newer_than_the_library_is_refused_and_left_alone()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "newer");
+        await using var db = await database.OpenAsync();
+        var installer = new SchemaInstaller();
+        await installer.InstallAsync(db);
+        await db.ExecAsync("INSERT INTO threadline.schema_versions (version, name) VALUES (999, 'from_the_future')");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => installer.InstallAsync(db));
+
+        Assert.Contains("version 999, newer than this library knows", error.Message, StringComparison.Ordinal);
+        Assert.Equal(999, await installer.GetInstalledVersionAsync(db));
+    }
+}
