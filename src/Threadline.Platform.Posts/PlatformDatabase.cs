@@ -10,9 +10,8 @@ namespace Threadline.Platform.Posts;
 /// </summary>
 public static class PlatformDatabase
 {
-    public static readonly TableCaptureOptions PostsCapture = new("posts") { RequireActor = true };
-
-    public static async Task SetUpAsync(NpgsqlConnection direct, string appPassword, string auditorPassword, CancellationToken cancellationToken = default)
+    /// <summary>Sets up the database; <paramref name="capture"/> lists the captured tables (from configuration).</summary>
+    public static async Task<CaptureApplyResult> SetUpAsync(NpgsqlConnection direct, string appPassword, string auditorPassword, IEnumerable<TableCaptureOptions> capture, CancellationToken cancellationToken = default)
     {
         var schema = ThreadlineSchemaOptions.Default;
         await new SchemaInstaller(schema).InstallAsync(direct, cancellationToken);
@@ -38,7 +37,7 @@ public static class PlatformDatabase
             await transaction.CommitAsync(cancellationToken);
         }
 
-        await new CaptureManager(schema).EnableAsync(direct, PostsCapture, cancellationToken);
+        return await new CaptureManager(schema).ApplyAsync(direct, capture, disableUnlisted: true, cancellationToken);
     }
 
     private static async Task EnsureLoginRoleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string role, string password, CancellationToken cancellationToken)

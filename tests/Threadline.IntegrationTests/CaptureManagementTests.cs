@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Threadline.Capture;
 using Threadline.IntegrationTests.Infrastructure;
+using Threadline.Schema;
 
 namespace Threadline.IntegrationTests;
 
@@ -118,6 +120,35 @@ public sealed class CaptureManagementTests(PlatformFixture platform)
         Assert.Equal("1 (none), 3 capture-management-tests", await AuditRows.ScalarAsync<string>(db,
             "SELECT string_agg(c.row_key ->> 'id' || ' ' || coalesce(t.actor_id, '(none)'), ', ' ORDER BY c.id) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
             table));
+    }
+
+    [Fact]
+    public async Task Capture_from_configuration_converges_and_a_bad_entry_changes_nothing()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "configured");
+        await using var db = await database.OpenAsync();
+        await new SchemaInstaller().InstallAsync(db);
+        await db.ExecAsync("CREATE TABLE public.orders (id bigint PRIMARY KEY, card text); CREATE TABLE public.notes (id int PRIMARY KEY, body text)");
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream("""
+            { "Threadline": { "Capture": { "Tables": [
+                { "Table": "orders", "Mask": [ "card" ], "RequireActor": true },
+                { "Schema": "public", "Table": "notes" } ] } } }
+            """u8.ToArray())).Build();
+        var tables = configuration.GetSection("Threadline:Capture:Tables").Get<List<TableCaptureSettings>>()!.Select(t => t.ToOptions()).ToList();
+
+        var first = await _capture.ApplyAsync(db, tables);
+        var again = await _capture.ApplyAsync(db, tables);
+        var bad = await Assert.ThrowsAsync<CaptureException>(() => _capture.ApplyAsync(db, [tables[0] with { Mask = [] }, tables[1] with { Mask = ["nope"] }], disableUnlisted: true));
+        var narrowed = await _capture.ApplyAsync(db, [tables[0] with { Mask = [], Exclude = ["card"] }], disableUnlisted: true);
+
+        Assert.Equal(["public.orders", "public.notes"], first.Enabled);
+        Assert.Equal(["public.orders", "public.notes"], again.Unchanged);
+        Assert.Contains("Unknown masked column nope in public.notes", bad.Message, StringComparison.Ordinal);
+        Assert.Equal(["public.orders"], narrowed.Changed);
+        Assert.Equal(["public.notes"], narrowed.Disabled);
+        var listed = Assert.Single(await _capture.ListAsync(db));
+        Assert.Equal(["card"], listed.Options.Exclude);
+        Assert.True(listed.Options.RequireActor);
     }
 
     private static Task<int> TriggerCountAsync(NpgsqlConnection db, string table) =>

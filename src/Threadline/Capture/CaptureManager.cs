@@ -18,6 +18,9 @@ public sealed record CapturedTable(
     public bool IsActive => ActiveTriggers == CaptureSqlGenerator.TriggerNames.Count;
 }
 
+/// <summary>What <see cref="CaptureManager.ApplyAsync"/> did, table by table ("schema.table").</summary>
+public sealed record CaptureApplyResult(IReadOnlyList<string> Enabled, IReadOnlyList<string> Changed, IReadOnlyList<string> Unchanged, IReadOnlyList<string> Disabled);
+
 /// <summary>
 /// Enables, changes and disables capture per table. Every call is idempotent and runs in one transaction on a
 /// direct connection, as DDL should.
@@ -76,6 +79,49 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         var listed = await ListAsync(connection, cancellationToken).ConfigureAwait(false);
         return listed.Single(t => t.Schema == options.Schema && t.Table == options.Table);
+    }
+
+    /// <summary>
+    /// Converges capture to <paramref name="desired"/> (for example from configuration): enables new tables, applies
+    /// changed options and, when <paramref name="disableUnlisted"/> is set, disables captured tables not listed.
+    /// Every option set is validated against the catalog before anything changes; then each table is applied in its
+    /// own transaction, and rerunning converges.
+    /// </summary>
+    public async Task<CaptureApplyResult> ApplyAsync(NpgsqlConnection connection, IEnumerable<TableCaptureOptions> desired, bool disableUnlisted = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        var wanted = desired.ToArray();
+        var duplicate = wanted.GroupBy(o => (o.Schema, o.Table)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new CaptureException($"Table {duplicate.Key.Schema}.{duplicate.Key.Table} is listed more than once in the capture configuration.");
+        }
+
+        foreach (var options in wanted)
+        {
+            CaptureSqlGenerator.Validate(await DescribeAsync(connection, options.Schema, options.Table, cancellationToken).ConfigureAwait(false), options, Options);
+        }
+
+        var current = (await ListAsync(connection, cancellationToken).ConfigureAwait(false)).ToDictionary(t => (t.Schema, t.Table));
+        List<string> enabled = [], changed = [], unchanged = [], disabled = [];
+        foreach (var options in wanted)
+        {
+            var name = $"{options.Schema}.{options.Table}";
+            current.TryGetValue((options.Schema, options.Table), out var before);
+            var after = await EnableAsync(connection, options, cancellationToken).ConfigureAwait(false);
+            (before is null ? enabled : before.IsActive && after.OptionsChangedAt == before.OptionsChangedAt ? unchanged : changed).Add(name);
+        }
+
+        if (disableUnlisted)
+        {
+            foreach (var stale in current.Keys.Except(wanted.Select(o => (o.Schema, o.Table))))
+            {
+                await DisableAsync(connection, stale.Schema, stale.Table, cancellationToken).ConfigureAwait(false);
+                disabled.Add($"{stale.Schema}.{stale.Table}");
+            }
+        }
+
+        return new CaptureApplyResult(enabled, changed, unchanged, disabled);
     }
 
     /// <summary>Removes the capture triggers and function of a table. Its audit history stays.</summary>
