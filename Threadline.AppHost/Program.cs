@@ -40,9 +40,11 @@ builder.AddProject<Projects.Threadline_Platform_JobWorker>(ResourceNames.JobWork
     .WaitFor(rabbitmq)
     .WithHttpHealthCheck("/health");
 
+// The dashboard's own URL (the AppHost's ASPNETCORE_URLS) lets the admin UI link each transaction to its trace.
 builder.AddProject<Projects.Threadline_Platform_AdminService>(ResourceNames.AdminService)
     .WithReference(auditReaderDatabase)
     .WithEnvironment(ToEnv(PlatformConfig.SigningKey), secrets.SigningKey)
+    .WithEnvironment(ToEnv(PlatformConfig.DashboardUrl), builder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0] ?? "")
     .WaitFor(pgbouncer)
     .WithHttpHealthCheck("/health");
 

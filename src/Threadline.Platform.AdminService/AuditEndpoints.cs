@@ -1,41 +1,228 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Primitives;
 using Threadline.Query;
 
 namespace Threadline.Platform.AdminService;
 
-public sealed record TransactionChangesResponse(AuditTransaction Transaction, IReadOnlyList<AuditChange> Changes);
+public sealed record TransactionChangesResponse(AuditTransaction Transaction, IReadOnlyList<AuditChange> Changes, string? TraceUrl);
 
-/// <summary>Investigation API, version 1. Auditors and admins only.</summary>
+public sealed record PageLinks(string? Next);
+
+public sealed record ChangesPageResponse(IReadOnlyList<AuditEntry> Items, string? NextCursor, PageLinks Links);
+
+public sealed record ActionResponse(AuditAction Action, ChangesPageResponse Changes);
+
+public sealed record ExportDryRunResponse(long MatchingRows, int MaxRows, bool WouldTruncate);
+
+/// <summary>
+/// Investigation API, version 1: timeline, row history and state, drill-down, diff, actor activity, actions and
+/// export. Auditors and admins only; every refusal is a problem-details body (400 malformed, 422 invalid, 404).
+/// </summary>
 public static class AuditEndpoints
 {
+    private static readonly string[] ExportParameters = ["format", "maxRows", "dryRun"];
+
     public static IEndpointRouteBuilder MapAuditEndpoints(this IEndpointRouteBuilder app)
     {
-        var audit = app.MapGroup("/api/v1/audit").RequireAuthorization(PlatformPolicies.Auditor);
-        audit.MapGet("/transactions/{id}", GetTransactionAsync);
+        var audit = app.MapGroup("/api/v1/audit").RequireAuthorization(PlatformPolicies.Auditor).WithTags("Audit");
+        audit.MapGet("/changes", GetChangesAsync).WithSummary("Timeline of changes, filtered and paged with an opaque cursor.");
+        audit.MapGet("/changes/{id}", GetChangeAsync).WithSummary("One change with its transaction context.");
+        audit.MapGet("/changes/{id}/diff", GetDiffAsync).WithSummary("One change field by field; masked fields stay masked.");
+        audit.MapGet("/transactions/{id}", GetTransactionAsync).WithSummary("A transaction, its changes and a link to its trace.");
+        audit.MapGet("/rows/{schema}/{table}/history", GetRowHistoryAsync).WithSummary("Every change of one row, oldest first.");
+        audit.MapGet("/rows/{schema}/{table}/state", GetRowStateAsync).WithSummary("The row as it stood at a point in time.");
+        audit.MapGet("/actors/{type}/{id}/activity", GetActorActivityAsync).WithSummary("What an actor changed in a window, per table and operation.");
+        audit.MapGet("/actions/{id}", GetActionAsync).WithSummary("A semantic action and the changes of its transaction.");
+        audit.MapGet("/export", ExportAsync).WithSummary("Streams matching changes as CSV, NDJSON or JSON; dryRun=true counts them.");
         return app;
     }
 
-    private static async Task<IResult> GetTransactionAsync(string id, AuditReader reader, CancellationToken cancellationToken)
+    private static Task<IResult> GetChangesAsync(HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded(async () =>
+        {
+            var query = AuditFilterParser.Parse(Pairs(request));
+            return Results.Ok(Page(request, await reader.QueryAsync(query, cancellationToken)));
+        });
+
+    private static Task<IResult> GetChangeAsync(string id, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded(async () => await reader.GetChangeAsync(ParseId(id, "change"), cancellationToken) is { } change
+            ? Results.Ok(change)
+            : NotFound("Audit change not found", $"There is no audit change {id}."));
+
+    private static Task<IResult> GetDiffAsync(string id, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded(async () => await reader.GetDiffAsync(ParseId(id, "change"), cancellationToken) is { } diff
+            ? Results.Ok(diff)
+            : NotFound("Audit change not found", $"There is no audit change {id}."));
+
+    private static Task<IResult> GetTransactionAsync(string id, AuditReader reader, IConfiguration configuration, CancellationToken cancellationToken) =>
+        Guarded(async () =>
+        {
+            var transactionId = ParseId(id, "audit transaction");
+            var transaction = await reader.GetTransactionAsync(transactionId, cancellationToken);
+            if (transaction is null)
+            {
+                return NotFound("Audit transaction not found", $"There is no audit transaction {transactionId}.");
+            }
+
+            var changes = await reader.GetChangesAsync(transactionId, cancellationToken);
+            return Results.Ok(new TransactionChangesResponse(transaction, changes, TraceUrl(configuration, transaction.TraceId)));
+        });
+
+    private static Task<IResult> GetRowHistoryAsync(string schema, string table, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded(async () =>
+        {
+            var query = AuditFilterParser.Parse(Only(request, "key", "cursor", "limit").Append(KeyValuePair.Create("schema", new string?[] { schema })).Append(KeyValuePair.Create("table", new string?[] { table })));
+            var key = query.Filter.RowKey ?? throw new AuditQueryException(AuditQueryError.Malformed, "key", "'key' is required: the row's key as JSON, e.g. {\"id\":42}.");
+            return Results.Ok(Page(request, await reader.GetRowHistoryAsync(schema, table, key, query.Cursor, query.Limit, cancellationToken)));
+        });
+
+    private static Task<IResult> GetRowStateAsync(string schema, string table, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded(async () =>
+        {
+            var query = AuditFilterParser.Parse(Rename(Only(request, "key", "at"), "at", "to").Append(KeyValuePair.Create("table", new string?[] { table })).Append(KeyValuePair.Create("schema", new string?[] { schema })));
+            var key = query.Filter.RowKey ?? throw new AuditQueryException(AuditQueryError.Malformed, "key", "'key' is required: the row's key as JSON, e.g. {\"id\":42}.");
+            var at = query.Filter.To ?? throw new AuditQueryException(AuditQueryError.Malformed, "at", "'at' is required: an ISO 8601 time with an offset.");
+            return Results.Ok(await reader.GetStateAsOfAsync(schema, table, key, at, cancellationToken));
+        });
+
+    private static Task<IResult> GetActorActivityAsync(string type, string id, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded(async () =>
+        {
+            var query = AuditFilterParser.Parse(Only(request, "from", "to")
+                .Append(KeyValuePair.Create("actorType", new string?[] { type })).Append(KeyValuePair.Create("actorId", new string?[] { id })));
+            return Results.Ok(await reader.GetActorActivityAsync(type, id, query.Filter.From, query.Filter.To, cancellationToken));
+        });
+
+    private static Task<IResult> GetActionAsync(string id, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded(async () =>
+        {
+            var actionId = ParseId(id, "action");
+            var query = AuditFilterParser.Parse(Only(request, "cursor", "limit", "order"));
+            if (await reader.GetActionAsync(actionId, cancellationToken) is not { } action)
+            {
+                return NotFound("Action not found", $"There is no action {actionId}.");
+            }
+
+            var changes = await reader.QueryAsync(new AuditFilter { ActionId = actionId }, query.Cursor, query.Limit, query.Order, cancellationToken);
+            return Results.Ok(new ActionResponse(action, Page(request, changes)));
+        });
+
+    private static async Task<IResult> ExportAsync(HttpContext context, AuditReader reader, AuditExporter exporter, CancellationToken cancellationToken)
     {
-        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var transactionId) || transactionId <= 0)
+        AuditQuery query;
+        AuditExportFormat format;
+        int maxRows;
+        bool dryRun;
+        try
         {
-            return Results.Problem(
-                title: "Malformed audit transaction id",
-                detail: $"'{Truncate(id)}' is not an audit transaction id; ids are positive integers.",
-                statusCode: StatusCodes.Status400BadRequest);
+            query = AuditFilterParser.Parse(Pairs(context.Request), ExportParameters);
+            if (query.Cursor is not null || context.Request.Query.ContainsKey("limit") || context.Request.Query.ContainsKey("order"))
+            {
+                throw new AuditQueryException(AuditQueryError.Malformed, "cursor", "An export streams every match oldest first; use maxRows, not cursor, limit or order.");
+            }
+
+            format = query.Extras.GetValueOrDefault("format", "ndjson") switch
+            {
+                "csv" => AuditExportFormat.Csv,
+                "ndjson" => AuditExportFormat.Ndjson,
+                "json" => AuditExportFormat.Json,
+                var other => throw new AuditQueryException(AuditQueryError.Malformed, "format", $"'format' is csv, ndjson or json, not '{Truncate(other)}'."),
+            };
+            maxRows = query.Extras.TryGetValue("maxRows", out var max)
+                ? int.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out var m) && m is >= 1 and <= AuditExporter.MaxRowsLimit
+                    ? m
+                    : throw new AuditQueryException(AuditQueryError.Malformed, "maxRows", $"'maxRows' must be a whole number from 1 to {AuditExporter.MaxRowsLimit}.")
+                : 100_000;
+            dryRun = query.Extras.GetValueOrDefault("dryRun", "false") switch
+            {
+                "true" => true,
+                "false" => false,
+                _ => throw new AuditQueryException(AuditQueryError.Malformed, "dryRun", "'dryRun' is true or false."),
+            };
+        }
+        catch (AuditQueryException ex)
+        {
+            return Problem(ex);
         }
 
-        var transaction = await reader.GetTransactionAsync(transactionId, cancellationToken);
-        if (transaction is null)
+        if (dryRun)
         {
-            return Results.Problem(
-                title: "Audit transaction not found",
-                detail: $"There is no audit transaction {transactionId}.",
-                statusCode: StatusCodes.Status404NotFound);
+            var count = await reader.CountAsync(query.Filter, cancellationToken);
+            return Results.Ok(new ExportDryRunResponse(count, maxRows, count > maxRows));
         }
 
-        var changes = await reader.GetChangesAsync(transactionId, cancellationToken);
-        return Results.Ok(new TransactionChangesResponse(transaction, changes));
+        var response = context.Response;
+        var extension = format.ToString().ToLowerInvariant();
+        await exporter.ExportAsync(query.Filter, format, response.Body, maxRows, truncated =>
+        {
+            response.ContentType = AuditExporter.ContentType(format);
+            response.Headers.ContentDisposition = $"attachment; filename=\"threadline-audit-{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}.{extension}\"";
+            response.Headers["Threadline-Export-Truncated"] = truncated ? "true" : "false";
+            response.Headers["Threadline-Export-Max-Rows"] = maxRows.ToString(CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        }, cancellationToken);
+        return Results.Empty;
+    }
+
+    private static async Task<IResult> Guarded(Func<Task<IResult>> handler)
+    {
+        try
+        {
+            return await handler();
+        }
+        catch (AuditQueryException ex)
+        {
+            return Problem(ex);
+        }
+    }
+
+    private static IResult Problem(AuditQueryException ex) => Results.Problem(
+        title: ex.Error == AuditQueryError.Malformed ? "Malformed query" : "Invalid query",
+        detail: ex.Message,
+        statusCode: ex.Error == AuditQueryError.Malformed ? StatusCodes.Status400BadRequest : StatusCodes.Status422UnprocessableEntity,
+        extensions: new Dictionary<string, object?> { ["parameter"] = ex.Parameter });
+
+    private static IResult NotFound(string title, string detail) =>
+        Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status404NotFound);
+
+    private static long ParseId(string id, string what) =>
+        long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new AuditQueryException(AuditQueryError.Malformed, "id", $"'{Truncate(id)}' is not an {what} id; ids are positive integers.");
+
+    private static IEnumerable<KeyValuePair<string, string?[]>> Pairs(HttpRequest request) =>
+        request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value.ToArray()));
+
+    /// <summary>The query pairs, refusing any parameter outside <paramref name="allowed"/> for this route.</summary>
+    private static IEnumerable<KeyValuePair<string, string?[]>> Only(HttpRequest request, params string[] allowed)
+    {
+        var unknown = request.Query.Keys.FirstOrDefault(k => !allowed.Contains(k));
+        return unknown is null
+            ? Pairs(request).ToArray()
+            : throw new AuditQueryException(AuditQueryError.Malformed, unknown, $"Unknown parameter '{Truncate(unknown)}' for this route. Known: {string.Join(", ", allowed)}.");
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?[]>> Rename(IEnumerable<KeyValuePair<string, string?[]>> pairs, string from, string to) =>
+        pairs.Select(p => p.Key == from ? KeyValuePair.Create(to, p.Value) : p);
+
+    private static ChangesPageResponse Page(HttpRequest request, AuditPage page)
+    {
+        string? next = null;
+        if (page.NextCursor is not null)
+        {
+            var query = request.Query.ToDictionary(q => q.Key, q => q.Value);
+            query["cursor"] = new StringValues(page.NextCursor);
+            next = request.PathBase + request.Path + QueryString.Create(query);
+        }
+
+        return new ChangesPageResponse(page.Items, page.NextCursor, new PageLinks(next));
+    }
+
+    private static string? TraceUrl(IConfiguration configuration, string? traceId)
+    {
+        var dashboard = configuration[PlatformConfig.DashboardUrl];
+        return string.IsNullOrEmpty(dashboard) || string.IsNullOrEmpty(traceId) ? null : $"{dashboard.TrimEnd('/')}/traces/detail/{Uri.EscapeDataString(traceId)}";
     }
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";

@@ -32,4 +32,7 @@ public static class PlatformConfig
     public const string SigningKey = "Auth:SigningKey";
     public const string AppUserPassword = "Platform:AppUserPassword";
     public const string AuditorUserPassword = "Platform:AuditorUserPassword";
+
+    /// <summary>The Aspire dashboard's base URL, for links from audited transactions to their traces; empty when there is no dashboard.</summary>
+    public const string DashboardUrl = "Platform:DashboardUrl";
 }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Threadline.EntityFrameworkCore;
 using Threadline.Platform.Posts;
 
 namespace Threadline.Platform.PostsApi;
@@ -33,7 +34,7 @@ public static class PostsEndpoints
         }
 
         var post = new Post { Title = request.Title!, Body = request.Body ?? "" };
-        var auditTransactionId = await InAuditedTransactionAsync(db, async () =>
+        var auditTransactionId = await InAuditedTransactionAsync(db, PostActions.Create, async () =>
         {
             db.Posts.Add(post);
             await db.SaveChangesAsync(cancellationToken);
@@ -52,7 +53,7 @@ public static class PostsEndpoints
         }
 
         Post? post = null;
-        var auditTransactionId = await InAuditedTransactionAsync(db, async () =>
+        var auditTransactionId = await InAuditedTransactionAsync(db, PostActions.Update, async () =>
         {
             post = await db.Posts.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
             if (post is null)
@@ -78,7 +79,7 @@ public static class PostsEndpoints
     private static async Task<IResult> DeleteAsync(long id, PostsDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         var deleted = 0;
-        var auditTransactionId = await InAuditedTransactionAsync(db, async () =>
+        var auditTransactionId = await InAuditedTransactionAsync(db, PostActions.Delete, async () =>
         {
             deleted = await db.Posts.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken);
         }, cancellationToken);
@@ -98,14 +99,22 @@ public static class PostsEndpoints
         return post is null ? NotFound(id) : Results.Ok(ToResponse(post, null));
     }
 
-    /// <summary>Runs the writes in one transaction and returns the audit transaction id they produced (null when nothing was written).</summary>
-    private static async Task<long?> InAuditedTransactionAsync(PostsDbContext db, Func<Task> writes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the writes in one transaction with the semantic action they stand for, and returns the audit transaction
+    /// id they produced (null when nothing was written, in which case no action is recorded either).
+    /// </summary>
+    private static async Task<long?> InAuditedTransactionAsync(PostsDbContext db, string action, Func<Task> writes, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await writes();
         var auditTransactionId = await db.Database
             .SqlQueryRaw<long?>("SELECT threadline.current_transaction_id() AS \"Value\"")
             .SingleAsync(cancellationToken);
+        if (auditTransactionId is not null)
+        {
+            await db.Database.RecordThreadlineActionAsync(action, cancellationToken: cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return auditTransactionId;
     }

@@ -18,4 +18,7 @@ internal static class AuditText
             }
         }
     }
+
+    /// <summary>Shortens a caller's value for an error message, so a huge or hostile input is not echoed in full.</summary>
+    public static string Truncate(string value, int max = 40) => value.Length <= max ? value : value[..max] + "…";
 }

@@ -87,6 +87,45 @@ public static class NpgsqlAuditExtensions
         return batch;
     }
 
+    /// <summary>Records a semantic action; needs the Threadline schema (threadline.record_action) and an audit context.</summary>
+    public const string RecordActionSql = "SELECT threadline.record_action(@threadline_action_name, @threadline_action_status, @threadline_action_reason)";
+
+    /// <summary>
+    /// Records a semantic action ("who did what and why") in this transaction, linked to every change captured in it,
+    /// before or after. The actor and ids come from the transaction's audit context. Returns the action id.
+    /// </summary>
+    public static async Task<long> RecordActionAsync(this NpgsqlTransaction transaction, string name, string status = "ok", string? reason = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var connection = transaction.Connection
+            ?? throw new InvalidOperationException("The transaction is already completed.");
+        await using var command = new NpgsqlCommand(RecordActionSql, connection, transaction);
+        command.Parameters.AddRange(ActionParameters(name, status, reason));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The parameters of <see cref="RecordActionSql"/>, validated: a name of 1 to 200 characters, status ok or error.</summary>
+    public static NpgsqlParameter[] ActionParameters(string name, string status, string? reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name.Length > 200)
+        {
+            throw new ArgumentException("An action name is at most 200 characters.", nameof(name));
+        }
+
+        if (status is not ("ok" or "error"))
+        {
+            throw new ArgumentException("An action status is 'ok' or 'error'.", nameof(status));
+        }
+
+        return
+        [
+            new NpgsqlParameter("threadline_action_name", name),
+            new NpgsqlParameter("threadline_action_status", status),
+            new NpgsqlParameter("threadline_action_reason", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)reason ?? DBNull.Value },
+        ];
+    }
+
     private static NpgsqlCommand CreateSetContextCommand(NpgsqlConnection connection, string json)
     {
         var command = new NpgsqlCommand(SetContextSql, connection);

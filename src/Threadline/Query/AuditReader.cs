@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Threadline.Capture;
 using Npgsql;
 using Threadline.Schema;
 
@@ -33,10 +35,168 @@ public sealed record AuditChange(
     JsonElement? DataBefore,
     DateTimeOffset CapturedAt);
 
-/// <summary>Read side of the audit tables. Use a connection whose role is the reader role.</summary>
+/// <summary>
+/// Read side of the audit tables: timeline, row history, point-in-time state, drill-down, diffs, actor activity and
+/// actions. Use a data source whose role is the reader role. Filters are validated before any SQL runs.
+/// </summary>
 public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOptions? options = null)
 {
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
+    private readonly AuditSql _sql = new(options ?? ThreadlineSchemaOptions.Default);
+
+    /// <summary>A page of changes matching <paramref name="query"/>, with the cursor of the next page.</summary>
+    public Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) =>
+        QueryAsync(query.Filter, query.Cursor, query.Limit, query.Order, cancellationToken);
+
+    public async Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? cursor = null, int limit = AuditFilterParser.DefaultLimit, AuditOrder order = AuditOrder.NewestFirst, CancellationToken cancellationToken = default)
+    {
+        if (limit is < 1 or > AuditFilterParser.MaxLimit)
+        {
+            throw new AuditQueryException(AuditQueryError.Malformed, "limit", $"'limit' must be from 1 to {AuditFilterParser.MaxLimit}.");
+        }
+
+        await using var command = dataSource.CreateCommand();
+        var fromWhere = _sql.FromWhere(filter, cursor, order, command.Parameters);
+        command.CommandText = $"SELECT {AuditSql.EntryColumns} {fromWhere} {AuditSql.OrderBy(order)} LIMIT {limit + 1}";
+        var items = await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false);
+        if (items.Count <= limit)
+        {
+            return new AuditPage(items, null);
+        }
+
+        items.RemoveAt(limit);
+        var last = items[^1];
+        return new AuditPage(items, new AuditCursor(last.CapturedAt, last.Id).Encode());
+    }
+
+    /// <summary>How many changes match, for dry runs and pagination hints.</summary>
+    public async Task<long> CountAsync(AuditFilter filter, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand();
+        command.CommandText = $"SELECT count(*) {_sql.FromWhere(filter, null, AuditOrder.NewestFirst, command.Parameters)}";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Every change of one row, oldest first, page by page.</summary>
+    public Task<AuditPage> GetRowHistoryAsync(string schema, string table, JsonObject key, AuditCursor? cursor = null, int limit = AuditFilterParser.DefaultLimit, CancellationToken cancellationToken = default) =>
+        QueryAsync(new AuditFilter { Schema = schema, Table = table, RowKey = key }, cursor, limit, AuditOrder.OldestFirst, cancellationToken);
+
+    public async Task<AuditEntry?> GetChangeAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand();
+        command.CommandText = $"SELECT {AuditSql.EntryColumns} FROM {_sql.Changes} c JOIN {_sql.Transactions} t ON t.id = c.transaction_id WHERE c.id = $1";
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        return (await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+    }
+
+    /// <summary>A change field by field. Masked values are reported as masked, never unmasked.</summary>
+    public async Task<ChangeDiff?> GetDiffAsync(long changeId, CancellationToken cancellationToken = default)
+    {
+        var change = await GetChangeAsync(changeId, cancellationToken).ConfigureAwait(false);
+        if (change is null)
+        {
+            return null;
+        }
+
+        var (masked, placeholder) = await GetMaskAsync(change.TableSchema, change.TableName, cancellationToken).ConfigureAwait(false);
+        return new ChangeDiff(change, ChangeDiffer.Diff(change, masked, placeholder));
+    }
+
+    /// <summary>
+    /// The row as it stood at <paramref name="at"/>, with distinct answers for deleted, not yet created, before
+    /// auditing began, and no history.
+    /// </summary>
+    public async Task<RowState> GetStateAsOfAsync(string schema, string table, JsonObject key, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        AuditFilterParser.Validate(new AuditFilter { Schema = schema, Table = table, RowKey = key });
+        await using var command = dataSource.CreateCommand($"""
+            WITH last_change AS (
+                SELECT c.id, c.op, coalesce(c.data_after, c.data_before)::text AS image, c.data_after::text AS after, c.captured_at
+                  FROM {_sql.Changes} c
+                 WHERE c.table_schema = $1 AND c.table_name = $2 AND c.row_key = $3 AND c.captured_at <= $4
+                 ORDER BY c.captured_at DESC, c.id DESC LIMIT 1),
+            truncated AS (
+                SELECT c.id, c.captured_at FROM {_sql.Changes} c
+                 WHERE c.table_schema = $1 AND c.table_name = $2 AND c.op = 'truncate' AND c.captured_at <= $4
+                 ORDER BY c.captured_at DESC, c.id DESC LIMIT 1)
+            SELECT (SELECT min(enabled_at) FROM {_sql.CapturedTables} WHERE table_schema = $1 AND table_name = $2),
+                   (SELECT min(c.captured_at) FROM {_sql.Changes} c WHERE c.table_schema = $1 AND c.table_name = $2),
+                   l.id, l.op, l.after, l.captured_at, tr.id, tr.captured_at,
+                   EXISTS (SELECT FROM {_sql.Changes} c WHERE c.table_schema = $1 AND c.table_name = $2 AND c.row_key = $3 AND c.captured_at > $4)
+              FROM (SELECT 1) one LEFT JOIN last_change l ON true LEFT JOIN truncated tr ON true
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = schema });
+        command.Parameters.Add(new NpgsqlParameter { Value = table });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.ToJsonString(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = at });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        // A table dropped from capture keeps its history: fall back to its first captured change.
+        DateTimeOffset? since = !reader.IsDBNull(0) ? reader.GetFieldValue<DateTimeOffset>(0) : reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+        long? changeId = reader.IsDBNull(2) ? null : reader.GetInt64(2);
+        var op = AuditEntry.Text(reader, 3);
+        var after = AuditEntry.Json(reader, 4);
+        DateTimeOffset? changedAt = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5);
+        long? truncateId = reader.IsDBNull(6) ? null : reader.GetInt64(6);
+        DateTimeOffset? truncatedAt = reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7);
+        var laterChanges = reader.GetBoolean(8);
+
+        if (truncatedAt is { } t && (changedAt is null || (t, truncateId!.Value).CompareTo((changedAt.Value, changeId!.Value)) > 0))
+        {
+            // A TRUNCATE after the row's last change removed it, whether or not it was ever seen before.
+            return changedAt is null && laterChanges
+                ? new RowState(RowStateKind.NotYetCreated, null, null, null, since)
+                : new RowState(RowStateKind.Deleted, null, truncateId, t, since);
+        }
+
+        return op switch
+        {
+            "insert" or "update" => new RowState(RowStateKind.Exists, after, changeId, changedAt, since),
+            "delete" => new RowState(RowStateKind.Deleted, null, changeId, changedAt, since),
+            _ when since is null || at < since => new RowState(RowStateKind.BeforeAuditing, null, null, null, since),
+            _ when laterChanges => new RowState(RowStateKind.NotYetCreated, null, null, null, since),
+            _ => new RowState(RowStateKind.NoHistory, null, null, null, since),
+        };
+    }
+
+    /// <summary>What an actor changed between <paramref name="from"/> (inclusive) and <paramref name="to"/> (exclusive), per table and operation.</summary>
+    public async Task<IReadOnlyList<ActorActivity>> GetActorActivityAsync(string actorType, string actorId, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand();
+        var fromWhere = _sql.FromWhere(new AuditFilter { ActorType = actorType, ActorId = actorId, From = from, To = to }, null, AuditOrder.NewestFirst, command.Parameters);
+        command.CommandText = $"""
+            SELECT c.table_schema, c.table_name, c.op, count(*), count(DISTINCT c.transaction_id), min(c.captured_at), max(c.captured_at)
+            {fromWhere}
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var activity = new List<ActorActivity>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            activity.Add(new ActorActivity(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        return activity;
+    }
+
+    public async Task<AuditAction?> GetActionAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT id, name, status, reason, actor_type, actor_id, request_id, correlation_id, job_id, trace_id, recorded_at
+              FROM {_sql.Actions} WHERE id = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new AuditAction(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), AuditEntry.Text(reader, 3), reader.GetString(4),
+            AuditEntry.Text(reader, 5), AuditEntry.Text(reader, 6), AuditEntry.Text(reader, 7), AuditEntry.Text(reader, 8), AuditEntry.Text(reader, 9),
+            reader.GetFieldValue<DateTimeOffset>(10));
+    }
 
     public async Task<AuditTransaction?> GetTransactionAsync(long id, CancellationToken cancellationToken = default)
     {
@@ -80,8 +240,30 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
         return changes;
     }
 
-    private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    private async Task<(IReadOnlySet<string> Masked, string Placeholder)> GetMaskAsync(string schema, string table, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT options::text FROM {_sql.CapturedTables} WHERE table_schema = $1 AND table_name = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = schema });
+        command.Parameters.Add(new NpgsqlParameter { Value = table });
+        var json = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        var options = json is null ? null : StoredCaptureOptions.FromJson(schema, table, [], json);
+        return (new HashSet<string>(options?.Mask ?? [], StringComparer.Ordinal), options?.MaskPlaceholder ?? TableCaptureOptions.DefaultMaskPlaceholder);
+    }
 
-    private static JsonElement? Json(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : JsonDocument.Parse(reader.GetString(ordinal)).RootElement.Clone();
+    private static async Task<List<AuditEntry>> ReadEntriesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var entries = new List<AuditEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(AuditEntry.Read(reader));
+        }
+
+        return entries;
+    }
+
+    private static string? Text(NpgsqlDataReader reader, int ordinal) => AuditEntry.Text(reader, ordinal);
+
+    private static JsonElement? Json(NpgsqlDataReader reader, int ordinal) => AuditEntry.Json(reader, ordinal);
 }

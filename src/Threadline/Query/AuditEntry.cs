@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace Threadline.Query;
+
+/// <summary>One captured change with the context of its transaction: what a timeline, history or export row shows.</summary>
+public sealed record AuditEntry(
+    long Id,
+    long TransactionId,
+    string TableSchema,
+    string TableName,
+    string Op,
+    JsonElement? RowKey,
+    JsonElement? DataAfter,
+    IReadOnlyList<string>? ChangedFields,
+    JsonElement? DataBefore,
+    DateTimeOffset CapturedAt,
+    DateTimeOffset TransactionStartedAt,
+    string? ActorType,
+    string? ActorId,
+    string? OnBehalfOfType,
+    string? OnBehalfOfId,
+    string? RequestId,
+    string? CorrelationId,
+    string? TraceId,
+    string? JobId,
+    string? Source,
+    long? ActionId)
+{
+    /// <summary>Reads the columns of <see cref="AuditSql.EntryColumns"/>, in order.</summary>
+    internal static AuditEntry Read(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+        Json(reader, 5), Json(reader, 6), reader.IsDBNull(7) ? null : reader.GetFieldValue<string[]>(7), Json(reader, 8),
+        reader.GetFieldValue<DateTimeOffset>(9), reader.GetFieldValue<DateTimeOffset>(10),
+        Text(reader, 11), Text(reader, 12), Text(reader, 13), Text(reader, 14), Text(reader, 15), Text(reader, 16),
+        Text(reader, 17), Text(reader, 18), Text(reader, 19), reader.IsDBNull(20) ? null : reader.GetInt64(20));
+
+    internal static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    internal static JsonElement? Json(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : JsonDocument.Parse(reader.GetString(ordinal)).RootElement.Clone();
+}
+
+/// <summary>A page of entries and the cursor of the next page (null on the last page).</summary>
+public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, string? NextCursor);
+
+/// <summary>How a row stood at a point in time.</summary>
+public enum RowStateKind
+{
+    /// <summary>The row existed; <see cref="RowState.Data"/> is its (redacted) image.</summary>
+    Exists,
+
+    /// <summary>The row had been deleted (or its table truncated) by then.</summary>
+    Deleted,
+
+    /// <summary>The row was first inserted later.</summary>
+    NotYetCreated,
+
+    /// <summary>The time is before capture began on the table: the audit trail cannot say.</summary>
+    BeforeAuditing,
+
+    /// <summary>Capture was on, but the row has no change up to then: it predates capture and was not changed since (or never existed).</summary>
+    NoHistory,
+}
+
+/// <param name="ChangeId">The change that decided the answer, if any.</param>
+/// <param name="AuditingSince">When capture began on the table (null when the table was never captured).</param>
+public sealed record RowState(RowStateKind State, JsonElement? Data, long? ChangeId, DateTimeOffset? ChangedAt, DateTimeOffset? AuditingSince);
+
+/// <summary>One field of a change: before and after, and whether the values are masked placeholders.</summary>
+public sealed record FieldDiff(string Field, JsonElement? Before, JsonElement? After, bool Changed, bool Masked);
+
+/// <summary>A change seen field by field.</summary>
+public sealed record ChangeDiff(AuditEntry Change, IReadOnlyList<FieldDiff> Fields);
+
+/// <summary>What an actor changed in a window, per table and operation.</summary>
+public sealed record ActorActivity(string TableSchema, string TableName, string Op, long Changes, long Transactions, DateTimeOffset First, DateTimeOffset Last);
+
+/// <summary>A semantic action recorded with <c>threadline.record_action</c>.</summary>
+public sealed record AuditAction(
+    long Id, string Name, string Status, string? Reason, string ActorType, string? ActorId, string? RequestId,
+    string? CorrelationId, string? JobId, string? TraceId, DateTimeOffset RecordedAt);

@@ -1,0 +1,234 @@
+using System.Data;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using Threadline.Schema;
+
+namespace Threadline.Query;
+
+public enum AuditExportFormat
+{
+    /// <summary>RFC 4180: header row, CRLF line ends, fields quoted when needed; JSON columns as JSON text.</summary>
+    Csv,
+
+    /// <summary>One JSON object per line.</summary>
+    Ndjson,
+
+    /// <summary>One JSON document: <c>{"truncated":..., "maxRows":..., "items":[...]}</c>.</summary>
+    Json,
+}
+
+/// <param name="Rows">Rows written.</param>
+/// <param name="Truncated">More rows matched than <c>maxRows</c>; only the oldest <c>maxRows</c> were written.</param>
+public sealed record AuditExportResult(long Rows, bool Truncated);
+
+/// <summary>
+/// Streams matching changes, oldest first, from the database to a stream: one row in memory at a time, whatever the
+/// size. The truncation check and the rows come from one read-only snapshot, so the flag is exact and known before
+/// the first byte (an HTTP response can carry it as a header). Redaction is whatever capture stored.
+/// </summary>
+public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaOptions? options = null)
+{
+    public const int MaxRowsLimit = 1_000_000;
+
+    public static readonly string[] Columns =
+    [
+        "id", "transaction_id", "captured_at", "table_schema", "table_name", "op", "row_key", "changed_fields", "data_before", "data_after",
+        "actor_type", "actor_id", "on_behalf_of_type", "on_behalf_of_id", "request_id", "correlation_id", "trace_id", "job_id", "source", "action_id",
+    ];
+
+    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
+    private readonly AuditSql _sql = new(options ?? ThreadlineSchemaOptions.Default);
+
+    public static string ContentType(AuditExportFormat format) => format switch
+    {
+        AuditExportFormat.Csv => "text/csv; charset=utf-8; header=present",
+        AuditExportFormat.Ndjson => "application/x-ndjson",
+        _ => "application/json",
+    };
+
+    /// <param name="beforeFirstByte">Called with the truncation flag before anything is written, e.g. to set response headers.</param>
+    public async Task<AuditExportResult> ExportAsync(
+        AuditFilter filter, AuditExportFormat format, Stream output, int maxRows,
+        Func<bool, Task>? beforeFirstByte = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (maxRows is < 1 or > MaxRowsLimit)
+        {
+            throw new AuditQueryException(AuditQueryError.Malformed, "maxRows", $"'maxRows' must be from 1 to {MaxRowsLimit}.");
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+
+        bool truncated;
+        await using (var probe = new NpgsqlCommand { Connection = connection, Transaction = transaction })
+        {
+            probe.CommandText = $"SELECT EXISTS (SELECT 1 {_sql.FromWhere(filter, null, AuditOrder.OldestFirst, probe.Parameters)} OFFSET {maxRows})";
+            truncated = (bool)(await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        if (beforeFirstByte is not null)
+        {
+            await beforeFirstByte(truncated).ConfigureAwait(false);
+        }
+
+        long rows;
+        await using (var command = new NpgsqlCommand { Connection = connection, Transaction = transaction })
+        {
+            command.CommandText = $"SELECT {AuditSql.EntryColumns} {_sql.FromWhere(filter, null, AuditOrder.OldestFirst, command.Parameters)} {AuditSql.OrderBy(AuditOrder.OldestFirst)} LIMIT {maxRows}";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            rows = format switch
+            {
+                AuditExportFormat.Csv => await WriteCsvAsync(reader, output, cancellationToken).ConfigureAwait(false),
+                _ => await WriteJsonAsync(reader, output, format, truncated, maxRows, cancellationToken).ConfigureAwait(false),
+            };
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new AuditExportResult(rows, truncated);
+    }
+
+    private static async Task<long> WriteCsvAsync(NpgsqlDataReader reader, Stream output, CancellationToken cancellationToken)
+    {
+        var line = new StringBuilder();
+        await WriteLineAsync(output, string.Join(',', Columns), cancellationToken).ConfigureAwait(false);
+        long rows = 0;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var e = AuditEntry.Read(reader);
+            line.Clear();
+            string?[] fields =
+            [
+                e.Id.ToString(CultureInfo.InvariantCulture), e.TransactionId.ToString(CultureInfo.InvariantCulture), Time(e.CapturedAt),
+                e.TableSchema, e.TableName, e.Op, e.RowKey?.GetRawText(), e.ChangedFields is null ? null : string.Join(' ', e.ChangedFields),
+                e.DataBefore?.GetRawText(), e.DataAfter?.GetRawText(), e.ActorType, e.ActorId, e.OnBehalfOfType, e.OnBehalfOfId,
+                e.RequestId, e.CorrelationId, e.TraceId, e.JobId, e.Source, e.ActionId?.ToString(CultureInfo.InvariantCulture),
+            ];
+            for (var i = 0; i < fields.Length; i++)
+            {
+                line.Append(i == 0 ? "" : ",").Append(CsvField(fields[i]));
+            }
+
+            await WriteLineAsync(output, line.ToString(), cancellationToken).ConfigureAwait(false);
+            rows++;
+        }
+
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+
+    private static async Task<long> WriteJsonAsync(NpgsqlDataReader reader, Stream output, AuditExportFormat format, bool truncated, int maxRows, CancellationToken cancellationToken)
+    {
+        await using var writer = new Utf8JsonWriter(output);
+        if (format == AuditExportFormat.Json)
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("truncated", truncated);
+            writer.WriteNumber("maxRows", maxRows);
+            writer.WriteStartArray("items");
+        }
+
+        long rows = 0;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            WriteEntry(writer, AuditEntry.Read(reader));
+            rows++;
+            if (format == AuditExportFormat.Ndjson)
+            {
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await output.WriteAsync(CrLf.AsMemory(1), cancellationToken).ConfigureAwait(false);
+                writer.Reset();
+            }
+            else if (writer.BytesPending > 32 * 1024)
+            {
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (format == AuditExportFormat.Json)
+        {
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+
+    private static void WriteEntry(Utf8JsonWriter writer, AuditEntry e)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("id", e.Id);
+        writer.WriteNumber("transaction_id", e.TransactionId);
+        writer.WriteString("captured_at", e.CapturedAt);
+        writer.WriteString("table_schema", e.TableSchema);
+        writer.WriteString("table_name", e.TableName);
+        writer.WriteString("op", e.Op);
+        Json("row_key", e.RowKey);
+        writer.WritePropertyName("changed_fields");
+        if (e.ChangedFields is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteStartArray();
+            foreach (var field in e.ChangedFields)
+            {
+                writer.WriteStringValue(field);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        Json("data_before", e.DataBefore);
+        Json("data_after", e.DataAfter);
+        writer.WriteString("actor_type", e.ActorType);
+        writer.WriteString("actor_id", e.ActorId);
+        writer.WriteString("on_behalf_of_type", e.OnBehalfOfType);
+        writer.WriteString("on_behalf_of_id", e.OnBehalfOfId);
+        writer.WriteString("request_id", e.RequestId);
+        writer.WriteString("correlation_id", e.CorrelationId);
+        writer.WriteString("trace_id", e.TraceId);
+        writer.WriteString("job_id", e.JobId);
+        writer.WriteString("source", e.Source);
+        if (e.ActionId is { } action)
+        {
+            writer.WriteNumber("action_id", action);
+        }
+        else
+        {
+            writer.WriteNull("action_id");
+        }
+
+        writer.WriteEndObject();
+
+        void Json(string name, JsonElement? value)
+        {
+            writer.WritePropertyName(name);
+            if (value is { } v)
+            {
+                v.WriteTo(writer);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+        }
+    }
+
+    /// <summary>RFC 4180: quote a field holding a comma, quote, CR or LF, doubling its quotes. Null is an empty field.</summary>
+    internal static string CsvField(string? value) =>
+        value is null ? "" : value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string Time(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static async Task WriteLineAsync(Stream output, string line, CancellationToken cancellationToken)
+    {
+        await output.WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(CrLf, cancellationToken).ConfigureAwait(false);
+    }
+}

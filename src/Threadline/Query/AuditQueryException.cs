@@ -1,0 +1,19 @@
+namespace Threadline.Query;
+
+/// <summary>Why a query was refused before any SQL ran.</summary>
+public enum AuditQueryError
+{
+    /// <summary>A parameter is unknown, repeated or cannot be parsed (HTTP 400).</summary>
+    Malformed,
+
+    /// <summary>Every parameter parses, but together they make no sense, e.g. from after to (HTTP 422).</summary>
+    Invalid,
+}
+
+/// <summary>A query filter, cursor or option was refused; <see cref="Parameter"/> names the culprit.</summary>
+public sealed class AuditQueryException(AuditQueryError error, string parameter, string message) : Exception(message)
+{
+    public AuditQueryError Error { get; } = error;
+
+    public string Parameter { get; } = parameter;
+}

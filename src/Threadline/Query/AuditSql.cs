@@ -1,0 +1,72 @@
+using Npgsql;
+using NpgsqlTypes;
+using Threadline.Schema;
+
+namespace Threadline.Query;
+
+/// <summary>Turns a validated <see cref="AuditFilter"/> into a WHERE clause with parameters; values are never inlined.</summary>
+internal sealed class AuditSql(ThreadlineSchemaOptions options)
+{
+    public const string EntryColumns = """
+        c.id, c.transaction_id, c.table_schema, c.table_name, c.op, c.row_key::text, c.data_after::text, c.changed_fields,
+        c.data_before::text, c.captured_at, t.started_at, t.actor_type, t.actor_id, t.on_behalf_of_type, t.on_behalf_of_id,
+        t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source, t.action_id
+        """;
+
+    public string Changes => SqlIdentifier.Qualified(options.Schema, "changes");
+
+    public string Transactions => SqlIdentifier.Qualified(options.Schema, "transactions");
+
+    public string Actions => SqlIdentifier.Qualified(options.Schema, "actions");
+
+    public string CapturedTables => SqlIdentifier.Qualified(options.Schema, "captured_tables");
+
+    /// <summary>FROM ... WHERE ... for changes <c>c</c> joined with transactions <c>t</c>, optionally after a cursor.</summary>
+    public string FromWhere(AuditFilter filter, AuditCursor? cursor, AuditOrder order, NpgsqlParameterCollection parameters)
+    {
+        AuditFilterParser.Validate(filter);
+        var conditions = new List<string>();
+        void Add(string condition, object? value, NpgsqlDbType? type = null)
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            var parameter = type is { } t ? new NpgsqlParameter { Value = value, NpgsqlDbType = t } : new NpgsqlParameter { Value = value };
+            parameters.Add(parameter);
+            conditions.Add(condition.Replace("@", "$" + parameters.Count, StringComparison.Ordinal));
+        }
+
+        Add("c.table_schema = @", filter.Schema ?? (filter.Table is null ? null : "public"));
+        Add("c.table_name = @", filter.Table);
+        Add("c.row_key = @", filter.RowKey?.ToJsonString(), NpgsqlDbType.Jsonb);
+        Add("t.actor_type = @", filter.ActorType);
+        Add("t.actor_id = @", filter.ActorId);
+        Add("t.on_behalf_of_type = @", filter.OnBehalfOfType);
+        Add("t.on_behalf_of_id = @", filter.OnBehalfOfId);
+        Add("c.op = ANY (@)", filter.Operations?.ToArray());
+        Add("c.captured_at >= @", filter.From);
+        Add("c.captured_at < @", filter.To);
+        Add("t.correlation_id = @", filter.CorrelationId);
+        Add("t.request_id = @", filter.RequestId);
+        Add("t.job_id = @", filter.JobId);
+        Add("t.trace_id = @", filter.TraceId);
+        Add($"EXISTS (SELECT FROM {Actions} a WHERE a.id = @ AND a.txid = t.txid AND a.tx_started_at = t.started_at)", filter.ActionId);
+        Add($"EXISTS (SELECT FROM {Actions} a WHERE a.name = @ AND a.txid = t.txid AND a.tx_started_at = t.started_at)", filter.ActionName);
+        Add("c.transaction_id = @", filter.TransactionId);
+        if (cursor is not null)
+        {
+            parameters.Add(new NpgsqlParameter { Value = cursor.CapturedAt });
+            parameters.Add(new NpgsqlParameter { Value = cursor.Id });
+            var comparison = order == AuditOrder.NewestFirst ? "<" : ">";
+            conditions.Add($"(c.captured_at, c.id) {comparison} (${parameters.Count - 1}, ${parameters.Count})");
+        }
+
+        var where = conditions.Count == 0 ? "" : "\n WHERE " + string.Join("\n   AND ", conditions);
+        return $"FROM {Changes} c JOIN {Transactions} t ON t.id = c.transaction_id{where}";
+    }
+
+    public static string OrderBy(AuditOrder order) =>
+        order == AuditOrder.NewestFirst ? "ORDER BY c.captured_at DESC, c.id DESC" : "ORDER BY c.captured_at, c.id";
+}
