@@ -94,6 +94,7 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor,
         parameter.Value = context.ToJson();
         command.Parameters.Add(parameter);
         command.CommandText = NpgsqlAuditExtensions.CallSetContextSql.Replace("$1", "@" + ParameterName, StringComparison.Ordinal) + ";\n" + command.CommandText;
+        ThreadlineTelemetry.ContextsStamped.Add(1, new KeyValuePair<string, object?>("threadline.bridge", "efcore-command"));
         return null;
     }
 }

@@ -173,6 +173,42 @@ public static class CaptureSqlGenerator
             """;
     }
 
+    /// <summary>
+    /// Records the current image of every row as a 'baseline' change in the current transaction, so point-in-time
+    /// queries work from the moment capture starts. Same key and redaction as the capture function.
+    /// </summary>
+    internal static string BaselineSql(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
+    {
+        var s = SqlIdentifier.Quote(schemaOptions.Schema);
+        var images = new RowImages(keys, options);
+        const string alias = "threadline_baseline_row";
+        return $"""
+            INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_after, captured_at)
+            SELECT {s}.ensure_transaction({SqlIdentifier.Literal($"{table.Schema}.{table.Table}")}, false), {SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)},
+                   'baseline', {images.Key(alias)}, {images.Masked(images.Row(alias))}, clock_timestamp()
+              FROM {SqlIdentifier.Qualified(table.Schema, table.Table)} {alias};
+            """;
+    }
+
+    /// <summary>The SQL expressions for a row's key and its redacted image, shared by capture and baselines.</summary>
+    private sealed class RowImages(IReadOnlyList<string> keys, TableCaptureOptions options)
+    {
+        public string Placeholder { get; } = "to_jsonb(" + SqlIdentifier.Literal(options.MaskPlaceholder) + "::text)";
+
+        public string Key(string alias) =>
+            "jsonb_build_object(" + string.Join(", ", keys.Select(k => $"{SqlIdentifier.Literal(k)}, {alias}.{SqlIdentifier.Quote(k)}")) + ")";
+
+        // Excluded columns are dropped before anything else, so they never reach a row and never count as changed.
+        public string Row(string alias) => options.Exclude.Count == 0
+            ? $"to_jsonb({alias})"
+            : $"(to_jsonb({alias}) - {SqlIdentifier.TextArray(options.Exclude)})";
+
+        // Masked values are replaced in full (a JSON/JSONB column is masked as a whole value).
+        public string Masked(string json) => options.Mask.Count == 0
+            ? json
+            : $"({json} || jsonb_build_object(" + string.Join(", ", options.Mask.Select(m => $"{SqlIdentifier.Literal(m)}, {Placeholder}")) + "))";
+    }
+
     private static string Generate(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
     {
         var s = SqlIdentifier.Quote(schemaOptions.Schema);
@@ -183,21 +219,11 @@ public static class CaptureSqlGenerator
         var qualifiedLiteral = SqlIdentifier.Literal($"{table.Schema}.{table.Table}");
         var requireActor = options.RequireActor ? "true" : "false";
 
-        string Key(string alias) =>
-            "jsonb_build_object(" + string.Join(", ", keys.Select(k => $"{SqlIdentifier.Literal(k)}, {alias}.{SqlIdentifier.Quote(k)}")) + ")";
-
-        // Excluded columns are dropped before anything else, so they never reach a row and never count as changed.
-        string Row(string alias) => options.Exclude.Count == 0
-            ? $"to_jsonb({alias})"
-            : $"(to_jsonb({alias}) - {SqlIdentifier.TextArray(options.Exclude)})";
-
-        var placeholder = "to_jsonb(" + SqlIdentifier.Literal(options.MaskPlaceholder) + "::text)";
-        var maskObject = options.Mask.Count == 0
-            ? null
-            : "jsonb_build_object(" + string.Join(", ", options.Mask.Select(m => $"{SqlIdentifier.Literal(m)}, {placeholder}")) + ")";
-
-        // Masked values are replaced in full (a JSON/JSONB column is masked as a whole value).
-        string Masked(string json) => maskObject is null ? json : $"({json} || {maskObject})";
+        var images = new RowImages(keys, options);
+        string Key(string alias) => images.Key(alias);
+        string Row(string alias) => images.Row(alias);
+        string Masked(string json) => images.Masked(json);
+        var placeholder = images.Placeholder;
         var maskArray = SqlIdentifier.TextArray(options.Mask);
         var beforeValue = options.Mask.Count == 0
             ? "u.before_row -> e.key"

@@ -84,6 +84,7 @@ public static class NpgsqlAuditExtensions
         var command = new NpgsqlBatchCommand(CallSetContextSql);
         command.Parameters.Add(new NpgsqlParameter { Value = context.ToJson() });
         batch.BatchCommands.Insert(0, command);
+        ThreadlineTelemetry.ContextsStamped.Add(1, new KeyValuePair<string, object?>("threadline.bridge", "batch"));
         return batch;
     }
 
@@ -128,6 +129,7 @@ public static class NpgsqlAuditExtensions
 
     private static NpgsqlCommand CreateSetContextCommand(NpgsqlConnection connection, string json)
     {
+        ThreadlineTelemetry.ContextsStamped.Add(1, new KeyValuePair<string, object?>("threadline.bridge", "transaction"));
         var command = new NpgsqlCommand(SetContextSql, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = json });
         return command;

@@ -32,7 +32,7 @@ public sealed record AuditFilter
 
     public string? OnBehalfOfId { get; init; }
 
-    /// <summary>insert, update, delete, truncate.</summary>
+    /// <summary>insert, update, delete, truncate, and baseline (the image of a row that existed when capture began).</summary>
     public IReadOnlyList<string>? Operations { get; init; }
 
     /// <summary>Inclusive lower bound on the capture time.</summary>

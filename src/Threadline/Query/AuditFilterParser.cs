@@ -120,10 +120,10 @@ public static partial class AuditFilterParser
 
         if (filter.Operations is { } ops)
         {
-            var unknown = ops.Where(o => o is not ("insert" or "update" or "delete" or "truncate")).ToArray();
+            var unknown = ops.Where(o => o is not ("insert" or "update" or "delete" or "truncate" or "baseline")).ToArray();
             if (ops.Count == 0 || unknown.Length > 0)
             {
-                throw Malformed("op", $"'op' takes insert, update, delete and truncate, comma-separated; got '{AuditText.Truncate(string.Join(",", unknown))}'.");
+                throw Malformed("op", $"'op' takes insert, update, delete, truncate and baseline, comma-separated; got '{AuditText.Truncate(string.Join(",", unknown))}'.");
             }
         }
 

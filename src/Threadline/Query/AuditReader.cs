@@ -151,7 +151,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
 
         return op switch
         {
-            "insert" or "update" => new RowState(RowStateKind.Exists, after, changeId, changedAt, since),
+            "insert" or "update" or "baseline" => new RowState(RowStateKind.Exists, after, changeId, changedAt, since),
             "delete" => new RowState(RowStateKind.Deleted, null, changeId, changedAt, since),
             _ when since is null || at < since => new RowState(RowStateKind.BeforeAuditing, null, null, null, since),
             _ when laterChanges => new RowState(RowStateKind.NotYetCreated, null, null, null, since),

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using Npgsql;
+using Threadline.Schema;
+
+namespace Threadline.Operations;
+
+/// <summary>
+/// Applies a <see cref="RetentionPolicy"/>. A dry run (the default) counts exactly what an execute run would delete
+/// at the same <c>asOf</c> time, with the same predicates. An execute run deletes in bounded batches, each its own
+/// short transaction, so no lock is held for long; changes go first, then transactions left without changes, then
+/// actions. Run it as a role in the retention group.
+/// </summary>
+public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
+{
+    private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
+
+    private string Changes => SqlIdentifier.Qualified(_options.Schema, "changes");
+
+    private string Transactions => SqlIdentifier.Qualified(_options.Schema, "transactions");
+
+    private string Actions => SqlIdentifier.Qualified(_options.Schema, "actions");
+
+    /// <param name="execute">False (the default) only counts. Deleting audit history needs this set explicitly.</param>
+    /// <param name="asOf">The purge's "now"; defaults to the database's now(). Pass the dry run's value to execute exactly what it counted.</param>
+    /// <param name="progress">Called after each executed batch with the running summary.</param>
+    public async Task<PurgeSummary> PurgeAsync(
+        NpgsqlConnection connection, RetentionPolicy policy, bool execute = false, PurgeLimits? limits = null,
+        DateTimeOffset? asOf = null, Action<PurgeSummary>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        limits ??= new PurgeLimits();
+        if (limits.BatchSize is < 1 or > 100_000)
+        {
+            throw new ArgumentException("The purge batch size must be from 1 to 100,000.", nameof(limits));
+        }
+
+        using var activity = ThreadlineTelemetry.ActivitySource.StartActivity("threadline.purge");
+        activity?.SetTag("threadline.purge.execute", execute);
+        var started = Stopwatch.StartNew();
+        var now = asOf ?? new DateTimeOffset(await ScalarAsync<DateTime>(connection, "SELECT now()", [], cancellationToken).ConfigureAwait(false), TimeSpan.Zero);
+        var predicate = new PurgePredicate(policy, now);
+
+        PurgeSummary summary;
+        if (!execute)
+        {
+            summary = new PurgeSummary(false, now, await CountChangesAsync(connection, predicate, cancellationToken).ConfigureAwait(false),
+                await ScalarAsync<long>(connection, $"SELECT count(*) FROM {Transactions} t WHERE {predicate.TransactionSql(Changes, willPurgeChanges: true)}", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
+                await ScalarAsync<long>(connection, $"SELECT count(*) FROM {Actions} a WHERE {predicate.ActionSql}", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
+                0, started.Elapsed, true);
+        }
+        else
+        {
+            summary = await ExecuteAsync(connection, predicate, limits, now, started, progress, cancellationToken).ConfigureAwait(false);
+            ThreadlineTelemetry.PurgedRows.Add(summary.Changes, new KeyValuePair<string, object?>("kind", "change"));
+            ThreadlineTelemetry.PurgedRows.Add(summary.Transactions, new KeyValuePair<string, object?>("kind", "transaction"));
+            ThreadlineTelemetry.PurgedRows.Add(summary.Actions, new KeyValuePair<string, object?>("kind", "action"));
+            ThreadlineTelemetry.PurgeDuration.Record(summary.Duration.TotalSeconds);
+        }
+
+        activity?.SetTag("threadline.purge.changes", summary.Changes);
+        activity?.SetTag("threadline.purge.complete", summary.Complete);
+        return summary;
+    }
+
+    private async Task<PurgeSummary> ExecuteAsync(
+        NpgsqlConnection connection, PurgePredicate predicate, PurgeLimits limits, DateTimeOffset now, Stopwatch started,
+        Action<PurgeSummary>? progress, CancellationToken cancellationToken)
+    {
+        var byTable = new Dictionary<string, long>(StringComparer.Ordinal);
+        long transactions = 0, actions = 0;
+        var batches = 0;
+        PurgeSummary Snapshot(bool complete) => new(true, now, new Dictionary<string, long>(byTable), transactions, actions, batches, started.Elapsed, complete);
+
+        bool LimitReached() =>
+            (limits.MaxBatches is { } max && batches >= max) || (limits.MaxDuration is { } duration && started.Elapsed >= duration);
+
+        var steps = new (string Sql, Action<NpgsqlDataReader> Count)[]
+        {
+            ($"""
+              WITH doomed AS (DELETE FROM {Changes} WHERE id IN (SELECT c.id FROM {Changes} c WHERE {predicate.ChangeSql("c")} LIMIT {limits.BatchSize})
+                              RETURNING table_schema, table_name)
+              SELECT table_schema || '.' || table_name, count(*) FROM doomed GROUP BY 1
+              """,
+             reader => byTable[reader.GetString(0)] = byTable.GetValueOrDefault(reader.GetString(0)) + reader.GetInt64(1)),
+            ($"""
+              WITH doomed AS (DELETE FROM {Transactions} WHERE id IN (SELECT t.id FROM {Transactions} t WHERE {predicate.TransactionSql(Changes, willPurgeChanges: false)} LIMIT {limits.BatchSize}) RETURNING 1)
+              SELECT 'transactions', count(*) FROM doomed
+              """,
+             reader => transactions += reader.GetInt64(1)),
+            ($"""
+              WITH doomed AS (DELETE FROM {Actions} WHERE id IN (SELECT a.id FROM {Actions} a WHERE {predicate.ActionSql} LIMIT {limits.BatchSize}) RETURNING 1)
+              SELECT 'actions', count(*) FROM doomed
+              """,
+             reader => actions += reader.GetInt64(1)),
+        };
+
+        foreach (var (sql, count) in steps)
+        {
+            while (true)
+            {
+                if (LimitReached())
+                {
+                    return Snapshot(complete: false);
+                }
+
+                long deleted = 0;
+                await using (var command = new NpgsqlCommand(sql, connection))
+                {
+                    command.Parameters.AddRange(predicate.Parameters());
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        deleted += reader.GetInt64(1);
+                        count(reader);
+                    }
+                }
+
+                batches++;
+                progress?.Invoke(Snapshot(complete: false));
+                if (deleted < limits.BatchSize)
+                {
+                    break;
+                }
+
+                if (limits.PauseBetweenBatches > TimeSpan.Zero)
+                {
+                    await Task.Delay(limits.PauseBetweenBatches, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return Snapshot(complete: true);
+    }
+
+    private async Task<IReadOnlyDictionary<string, long>> CountChangesAsync(NpgsqlConnection connection, PurgePredicate predicate, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT c.table_schema || '.' || c.table_name, count(*) FROM {Changes} c WHERE {predicate.ChangeSql("c")} GROUP BY 1 ORDER BY 1", connection);
+        command.Parameters.AddRange(predicate.Parameters());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddRange(parameters);
+        return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The one definition of "old enough", shared by the dry run and the execute run.</summary>
+    private sealed class PurgePredicate(RetentionPolicy policy, DateTimeOffset now)
+    {
+        private readonly string[] _schemas = policy.TableWindows.Keys.Select(k => k[..k.IndexOf('.', StringComparison.Ordinal)]).ToArray();
+        private readonly string[] _tables = policy.TableWindows.Keys.Select(k => k[(k.IndexOf('.', StringComparison.Ordinal) + 1)..]).ToArray();
+        private readonly DateTime[] _cutoffs = policy.TableWindows.Values.Select(w => (now - w).UtcDateTime).ToArray();
+
+        // $1 overridden schemas, $2 their tables, $3 their cutoffs, $4 default cutoff, $5 shortest cutoff, $6 action cutoff.
+        public NpgsqlParameter[] Parameters() =>
+        [
+            new() { Value = _schemas, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+            new() { Value = _tables, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+            new() { Value = _cutoffs, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz },
+            new() { Value = (now - policy.DefaultWindow).UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+            new() { Value = (now - policy.ShortestWindow).UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+            new() { Value = (now - (policy.ActionWindow ?? policy.DefaultWindow)).UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+        ];
+
+        public string ChangeSql(string alias) => $"""
+            ({alias}.captured_at < coalesce(
+                (SELECT o.cutoff FROM unnest($1::text[], $2::text[], $3::timestamptz[]) o(s, t, cutoff) WHERE o.s = {alias}.table_schema AND o.t = {alias}.table_name),
+                $4))
+            """;
+
+        /// <param name="willPurgeChanges">Dry run: count transactions whose every change would go; execute: those with no change left.</param>
+        public string TransactionSql(string changes, bool willPurgeChanges) => willPurgeChanges
+            ? $"t.started_at < $5 AND NOT EXISTS (SELECT FROM {changes} k WHERE k.transaction_id = t.id AND NOT {ChangeSql("k")})"
+            : $"t.started_at < $5 AND NOT EXISTS (SELECT FROM {changes} k WHERE k.transaction_id = t.id)";
+
+        public string ActionSql => "a.recorded_at < $6";
+    }
+}

@@ -1,0 +1,65 @@
+using Npgsql;
+using Threadline.Capture;
+using Threadline.IntegrationTests.Infrastructure;
+using Threadline.Operations;
+using Threadline.Schema;
+
+namespace Threadline.IntegrationTests.Operations;
+
+/// <summary>Every coverage finding, produced by really breaking capture on a fresh database.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class CoverageTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task Each_way_capture_can_be_missing_or_wrong_is_reported_by_name()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "coverage");
+        await using var db = await database.OpenAsync();
+        await new SchemaInstaller().InstallAsync(db);
+        string[] names = ["covered", "uncovered", "excused", "disabled", "missing_trigger", "stale", "duplicated", "unregistered", "dropped", "other"];
+        foreach (var name in names)
+        {
+            await db.ExecAsync($"CREATE TABLE public.{name} (id int PRIMARY KEY)");
+        }
+
+        var capture = new CaptureManager();
+        await capture.ApplyAsync(db, names.Except(["uncovered", "excused"]).Select(n => new TableCaptureOptions(n)));
+        var function = (await capture.ListAsync(db)).ToDictionary(t => t.Table, t => t.FunctionName);
+        await db.ExecAsync($"""
+            ALTER TABLE public.disabled DISABLE TRIGGER {CaptureSqlGenerator.DeleteTrigger};
+            DROP TRIGGER {CaptureSqlGenerator.TruncateTrigger} ON public.missing_trigger;
+            DROP TRIGGER {CaptureSqlGenerator.InsertTrigger} ON public.stale;
+            CREATE TRIGGER {CaptureSqlGenerator.InsertTrigger} AFTER INSERT ON public.stale REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION threadline.{function["other"]}();
+            CREATE TRIGGER copied_capture AFTER INSERT ON public.duplicated REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION threadline.{function["duplicated"]}();
+            DELETE FROM threadline.captured_tables WHERE table_name = 'unregistered';
+            DROP TABLE public.dropped;
+            """);
+        var expectation = new CoverageExpectation
+        {
+            RequiredSchemas = ["public"],
+            ExpectedUncovered = new Dictionary<string, string> { ["public.excused"] = "scratch data, rebuilt nightly" },
+        };
+
+        // As an application role: coverage needs no access to audit rows.
+        await db.ExecAsync("SET ROLE threadline_writer");
+        var report = await new CoverageChecker().CheckAsync(db, expectation);
+
+        var byTable = report.Findings.ToLookup(f => f.Table, f => f.Status);
+        Assert.Equal([CoverageStatus.Covered], byTable["public.covered"]);
+        Assert.Equal([CoverageStatus.Covered], byTable["public.other"]);
+        Assert.Equal([CoverageStatus.Uncovered], byTable["public.uncovered"]);
+        Assert.Equal([CoverageStatus.ExpectedUncovered], byTable["public.excused"]);
+        Assert.Equal([CoverageStatus.TriggerDisabled], byTable["public.disabled"]);
+        Assert.Equal([CoverageStatus.TriggerMissing], byTable["public.missing_trigger"]);
+        Assert.Equal([CoverageStatus.StaleFunction], byTable["public.stale"]);
+        Assert.Equal([CoverageStatus.DuplicateTrigger], byTable["public.duplicated"]);
+        Assert.Equal([CoverageStatus.UnregisteredTriggers], byTable["public.unregistered"]);
+        Assert.Equal([CoverageStatus.MissingTable], byTable["public.dropped"]);
+        Assert.Equal("scratch data, rebuilt nightly", report.Findings.Single(f => f.Table == "public.excused").Detail);
+        Assert.False(report.RequiredHealthy);
+
+        var narrow = await new CoverageChecker().CheckAsync(db, new CoverageExpectation { Required = ["public.covered", "public.other"] });
+        Assert.True(narrow.RequiredHealthy);
+        Assert.False(narrow.Healthy);
+    }
+}
