@@ -1,4 +1,5 @@
 using MassTransit;
+using Threadline.AspNetCore;
 using Threadline.MassTransit;
 using Threadline.Platform.Posts;
 
@@ -9,6 +10,8 @@ public static class JobWorkerExtensions
     public static WebApplicationBuilder AddJobWorkerServices(this WebApplicationBuilder builder)
     {
         builder.AddPostsDbContext();
+        builder.Services.AddHealthChecks().AddThreadlineCoverage(PlatformCoverage.Expectation,
+            _ => builder.Configuration.GetConnectionString(ResourceNames.AppDatabase) ?? throw new InvalidOperationException($"Connection string '{ResourceNames.AppDatabase}' is missing."));
         builder.Services.AddMassTransit(bus =>
         {
             bus.AddConsumer<RefreshPostConsumer>();

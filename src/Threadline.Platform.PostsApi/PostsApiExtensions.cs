@@ -12,6 +12,8 @@ public static class PostsApiExtensions
         builder.AddPostsDbContext();
         builder.AddPlatformAuthentication();
         builder.Services.AddThreadlineHttpContext();
+        builder.Services.AddHealthChecks().AddThreadlineCoverage(PlatformCoverage.Expectation,
+            _ => builder.Configuration.GetConnectionString(ResourceNames.AppDatabase) ?? throw new InvalidOperationException($"Connection string '{ResourceNames.AppDatabase}' is missing."));
         builder.Services.AddMassTransit(bus =>
         {
             bus.UsingRabbitMq((context, rabbit) =>

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
+using Threadline.AspNetCore;
 using Threadline.Capture;
 using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Operations;
@@ -61,5 +63,28 @@ public sealed class CoverageTests(PlatformFixture platform)
         var narrow = await new CoverageChecker().CheckAsync(db, new CoverageExpectation { Required = ["public.covered", "public.other"] });
         Assert.True(narrow.RequiredHealthy);
         Assert.False(narrow.Healthy);
+    }
+
+    [Fact]
+    public async Task The_health_check_is_unhealthy_only_for_required_tables_and_degraded_for_the_rest()
+    {
+        await using var db = await platform.OpenDirectAsync();
+        var broken = await db.CreateTableAsync("health", "(id int PRIMARY KEY)");
+        await new CaptureManager().EnableAsync(db, new TableCaptureOptions(broken));
+        await db.ExecAsync($"ALTER TABLE public.{broken} DISABLE TRIGGER {CaptureSqlGenerator.InsertTrigger}");
+        var context = new HealthCheckContext { Registration = new HealthCheckRegistration("threadline-coverage", _ => null!, null, null) };
+
+        async Task<HealthCheckResult> CheckAsync(params string[] required) =>
+            await new ThreadlineCoverageHealthCheck(() => platform.AppConnectionString, new CoverageExpectation { Required = required }, TimeSpan.Zero).CheckHealthAsync(context);
+
+        var postsOnly = await CheckAsync("public.posts");
+        var brokenRequired = await CheckAsync("public.posts", $"public.{broken}");
+        var missing = await CheckAsync("public.no_such_table");
+
+        Assert.Equal(HealthStatus.Degraded, postsOnly.Status);
+        Assert.Equal(HealthStatus.Unhealthy, brokenRequired.Status);
+        Assert.Contains($"public.{broken}: TriggerDisabled", brokenRequired.Description, StringComparison.Ordinal);
+        Assert.Equal(HealthStatus.Unhealthy, missing.Status);
+        await db.ExecAsync($"ALTER TABLE public.{broken} ENABLE TRIGGER {CaptureSqlGenerator.InsertTrigger}");
     }
 }

@@ -1,0 +1,79 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using Threadline.Operations;
+
+namespace Threadline.AspNetCore;
+
+/// <summary>
+/// Reports capture coverage as health: Unhealthy when a required table is not (or wrongly) captured, Degraded when
+/// only other captured tables have problems. Results are cached briefly, since health endpoints are polled often.
+/// Needs catalog access and SELECT on captured_tables, which the writer and reader roles have.
+/// </summary>
+public sealed class ThreadlineCoverageHealthCheck(Func<string> connectionString, CoverageExpectation expectation, TimeSpan cacheFor) : IHealthCheck
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private (DateTime At, HealthCheckResult Result)? _last;
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_last is { } last && DateTime.UtcNow - last.At < cacheFor)
+            {
+                return last.Result;
+            }
+
+            var result = await CheckNowAsync(cancellationToken).ConfigureAwait(false);
+            _last = (DateTime.UtcNow, result);
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<HealthCheckResult> CheckNowAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString());
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var report = await new CoverageChecker().CheckAsync(connection, expectation, cancellationToken).ConfigureAwait(false);
+            var problems = report.Findings.Where(f => f.IsProblem).ToArray();
+            var data = problems.ToDictionary(f => f.Table + " " + f.Status, f => (object)f.Detail);
+            data["covered"] = report.Findings.Count(f => f.Status == CoverageStatus.Covered);
+            if (!report.RequiredHealthy)
+            {
+                var required = problems.Where(f => report.RequiredTables.Contains(f.Table)).Select(f => $"{f.Table}: {f.Status}");
+                return HealthCheckResult.Unhealthy($"Audit capture is missing or broken on required tables: {string.Join("; ", required)}", data: data);
+            }
+
+            return problems.Length > 0
+                ? HealthCheckResult.Degraded($"{problems.Length} capture problems on tables that are not required.", data: data)
+                : HealthCheckResult.Healthy("Every required table is captured.", data);
+        }
+        catch (NpgsqlException ex)
+        {
+            return HealthCheckResult.Unhealthy("Could not check audit capture coverage: the database is unreachable.", ex);
+        }
+    }
+}
+
+public static class ThreadlineHealthCheckExtensions
+{
+    /// <summary>Adds the capture coverage check ("threadline-coverage") for the tables in <paramref name="expectation"/>.</summary>
+    public static IHealthChecksBuilder AddThreadlineCoverage(
+        this IHealthChecksBuilder builder, CoverageExpectation expectation, Func<IServiceProvider, string> connectionString, TimeSpan? cacheFor = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(expectation);
+        return builder.Add(new HealthCheckRegistration(
+            "threadline-coverage",
+            services => new ThreadlineCoverageHealthCheck(() => connectionString(services), expectation, cacheFor ?? TimeSpan.FromSeconds(30)),
+            HealthStatus.Unhealthy,
+            ["threadline"]));
+    }
+}

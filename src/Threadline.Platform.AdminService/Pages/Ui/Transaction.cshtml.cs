@@ -1,0 +1,67 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Threadline.Query;
+
+namespace Threadline.Platform.AdminService.Pages.Ui;
+
+/// <summary>One audited transaction: who, in which request, job and trace, and each change field by field.</summary>
+public sealed class TransactionModel(AuditReader reader, IConfiguration configuration) : PageModel
+{
+    /// <summary>Diffs shown on one page; the timeline filtered by transaction lists every change.</summary>
+    public const int MaxDiffs = 100;
+
+    public long Id { get; private set; }
+
+    /// <summary>Set when the id in the URL is not an audit transaction id (400).</summary>
+    public string? Malformed { get; private set; }
+
+    public AuditTransaction? Transaction { get; private set; }
+
+    public IReadOnlyList<ChangeDiff> Diffs { get; private set; } = [];
+
+    public int ChangeCount { get; private set; }
+
+    /// <summary>The dashboard's page for the transaction's trace, when both are known.</summary>
+    public string? TraceUrl { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var transactionId) || transactionId <= 0)
+        {
+            Malformed = id.Length <= 40 ? id : id[..40] + "…";
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        Id = transactionId;
+        Transaction = await reader.GetTransactionAsync(transactionId, cancellationToken);
+        if (Transaction is null)
+        {
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            return Page();
+        }
+
+        var changes = await reader.GetChangesAsync(transactionId, cancellationToken);
+        ChangeCount = changes.Count;
+        var diffs = new List<ChangeDiff>();
+        foreach (var change in changes.Take(MaxDiffs))
+        {
+            if (await reader.GetDiffAsync(change.Id, cancellationToken) is { } diff)
+            {
+                diffs.Add(diff);
+            }
+        }
+
+        Diffs = diffs;
+        TraceUrl = TraceLink(configuration[PlatformConfig.DashboardUrl], Transaction.TraceId);
+        return Page();
+    }
+
+    private static string? TraceLink(string? dashboardUrl, string? traceId) =>
+        !string.IsNullOrWhiteSpace(traceId)
+        && Uri.TryCreate(dashboardUrl?.Trim(), UriKind.Absolute, out var dashboard)
+        && dashboard.Scheme is "http" or "https"
+            ? $"{dashboard.AbsoluteUri.TrimEnd('/')}/traces/detail/{Uri.EscapeDataString(traceId)}"
+            : null;
+}

@@ -1,0 +1,9 @@
+using Threadline.Operations;
+
+namespace Threadline.Platform.Posts;
+
+/// <summary>The tables the platform must never write without capture; its services report it as health.</summary>
+public static class PlatformCoverage
+{
+    public static CoverageExpectation Expectation { get; } = new() { Required = ["public.posts"] };
+}
