@@ -10,9 +10,11 @@ var secrets = PlatformSecrets.Add(builder);
 
 var postgres = runtime.AddThreadlinePostgres(ResourceNames.Postgres, ResourceNames.DatabaseName, secrets.PostgresPassword);
 var pgbouncer = runtime.AddPgBouncer(ResourceNames.PgBouncer, postgres, Path.Combine(builder.AppHostDirectory, "..", "pgbouncer", "pgbouncer.ini"));
-var appDatabase = pgbouncer.AddPooledDatabase(ResourceNames.AppDatabase, PlatformRoles.AppUser, secrets.AppUserPassword);
+var appDatabase = pgbouncer.AddPooledDatabase(ResourceNames.AppDatabase, PlatformRoles.AppUser, secrets.AppUserPassword)
+    .WithTopologyCommand();
 var auditReaderDatabase = pgbouncer.AddPooledDatabase(ResourceNames.AuditReaderDatabase, PlatformRoles.AuditorUser, secrets.AuditorUserPassword);
 var rabbitmq = runtime.AddThreadlineRabbitMQ(ResourceNames.RabbitMQ);
+postgres.Database.WithCoverageAndRetentionCommands();
 
 // DDL goes straight to PostgreSQL, never through the pooler; the services start once it has completed.
 var schemaManager = builder.AddProject<Projects.Threadline_Platform_SchemaManager>(ResourceNames.SchemaManager)

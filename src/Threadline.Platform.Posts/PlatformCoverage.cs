@@ -5,5 +5,5 @@ namespace Threadline.Platform.Posts;
 /// <summary>The tables the platform must never write without capture; its services report it as health.</summary>
 public static class PlatformCoverage
 {
-    public static CoverageExpectation Expectation { get; } = new() { Required = ["public.posts"] };
+    public static CoverageExpectation Expectation { get; } = new() { Required = PlatformTables.MustBeCaptured };
 }

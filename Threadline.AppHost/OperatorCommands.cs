@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using Threadline.Operations;
+using Threadline.Platform;
+
+namespace Threadline.AppHost;
+
+/// <summary>
+/// Dashboard buttons for operators. Each runs the real library operation against the running topology and shows
+/// its result; none of them changes audit data (the purge is a dry run).
+/// </summary>
+internal static class OperatorCommands
+{
+    /// <summary>What the dashboard's dry run assumes; the CLI takes any policy.</summary>
+    private static readonly RetentionPolicy DashboardPolicy = new(TimeSpan.FromDays(90));
+
+    public static IResourceBuilder<T> WithCoverageAndRetentionCommands<T>(this IResourceBuilder<T> database)
+        where T : IResourceWithConnectionString
+    {
+        database.WithCommand("verify-coverage", "Verify capture coverage", async context =>
+        {
+            await using var connection = await OpenAsync(database.Resource, context.CancellationToken);
+            var report = await new CoverageChecker().CheckAsync(connection, new CoverageExpectation { Required = PlatformTables.MustBeCaptured }, context.CancellationToken);
+            var text = new StringBuilder("| Table | Status | Detail |\n| --- | --- | --- |\n");
+            foreach (var finding in report.Findings)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {finding.Table} | {finding.Status} | {finding.Detail} |");
+            }
+
+            var summary = report.RequiredHealthy ? "Every required table is captured." : "A required table is not captured correctly.";
+            return report.RequiredHealthy
+                ? CommandResults.Success(summary, text.ToString(), CommandResultFormat.Markdown, displayImmediately: true)
+                : CommandResults.Failure(summary + "\n\n" + text);
+        }, new CommandOptions { IconName = "ShieldCheckmark", Description = "Checks that every required table has its four enabled capture triggers." });
+
+        database.WithCommand("purge-dry-run", "Retention dry run (90 days)", async context =>
+        {
+            await using var connection = await OpenAsync(database.Resource, context.CancellationToken);
+            var summary = await new RetentionPurger().PurgeAsync(connection, DashboardPolicy, execute: false, cancellationToken: context.CancellationToken);
+            var text = new StringBuilder();
+            text.Append(CultureInfo.InvariantCulture, $"As of {summary.AsOf:u}, a 90-day policy would delete:\n\n| Kind | Rows |\n| --- | --- |\n");
+            foreach (var (table, count) in summary.ChangesByTable)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| changes of {table} | {count} |");
+            }
+
+            text.AppendLine(CultureInfo.InvariantCulture, $"| transactions | {summary.Transactions} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| actions | {summary.Actions} |");
+            text.AppendLine("\nNothing was deleted. To purge: `threadline retention purge --window 90d --execute`.");
+            return CommandResults.Success($"Dry run: {summary.Changes} changes would be purged.", text.ToString(), CommandResultFormat.Markdown, displayImmediately: true);
+        }, new CommandOptions { IconName = "Delete", Description = "Counts exactly what a 90-day retention purge would delete. Deletes nothing." });
+        return database;
+    }
+
+    public static IResourceBuilder<T> WithTopologyCommand<T>(this IResourceBuilder<T> pooledDatabase)
+        where T : IResourceWithConnectionString
+    {
+        pooledDatabase.WithCommand("verify-topology", "Verify pooler topology", async context =>
+        {
+            var connectionString = await pooledDatabase.Resource.ConnectionStringExpression.GetValueAsync(context.CancellationToken)
+                ?? throw new InvalidOperationException($"{pooledDatabase.Resource.Name} has no connection string yet.");
+            var report = await new TopologyVerifier().VerifyAsync(connectionString, new TopologyProbeOptions { Clients = 8, TransactionsPerClient = 20, EnvironmentClass = "local (AppHost)" }, context.CancellationToken);
+            return report.Safe
+                ? CommandResults.Success("The actor bridge is safe through this pooler.", report.ToMarkdown(), CommandResultFormat.Markdown, displayImmediately: true)
+                : CommandResults.Failure(report.ToMarkdown());
+        }, new CommandOptions { IconName = "ArrowRouting", Description = "Concurrent transactions with distinct actors through the pooler; proves no actor crosses transactions." });
+        return pooledDatabase;
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(IResourceWithConnectionString resource, CancellationToken cancellationToken)
+    {
+        var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"{resource.Name} has no connection string yet.");
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+}
