@@ -198,10 +198,16 @@ public static class CaptureSqlGenerator
         public string Key(string alias) =>
             "jsonb_build_object(" + string.Join(", ", keys.Select(k => $"{SqlIdentifier.Literal(k)}, {alias}.{SqlIdentifier.Quote(k)}")) + ")";
 
+        /// <summary>The key from a whole-row JSON image: the same JSON values as from the columns themselves.</summary>
+        public string KeyOf(string json) =>
+            "jsonb_build_object(" + string.Join(", ", keys.Select(k => $"{SqlIdentifier.Literal(k)}, {json} -> {SqlIdentifier.Literal(k)}")) + ")";
+
         // Excluded columns are dropped before anything else, so they never reach a row and never count as changed.
-        public string Row(string alias) => options.Exclude.Count == 0
-            ? $"to_jsonb({alias})"
-            : $"(to_jsonb({alias}) - {SqlIdentifier.TextArray(options.Exclude)})";
+        public string Row(string alias) => Json($"to_jsonb({alias})");
+
+        public string Json(string json) => options.Exclude.Count == 0
+            ? json
+            : $"({json} - {SqlIdentifier.TextArray(options.Exclude)})";
 
         // Masked values are replaced in full (a JSON/JSONB column is masked as a whole value).
         public string Masked(string json) => options.Mask.Count == 0
@@ -243,11 +249,14 @@ public static class CaptureSqlGenerator
                     INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_after, captured_at)
                     SELECT tx.id, {schemaLiteral}, {tableLiteral}, 'insert', c.row_key, c.data_after, clock_timestamp() FROM c CROSS JOIN tx;
                 ELSIF TG_OP = 'UPDATE' THEN
-                    -- Transition tables hold old and new images in the same order, so row numbers pair them even when a key changes.
-                    WITH u AS (
-                        SELECT n.row_key, n.after_row, o.before_row
-                          FROM (SELECT row_number() OVER () AS rn, {Row(OldAlias)} AS before_row FROM old_rows {OldAlias}) o
-                          JOIN (SELECT row_number() OVER () AS rn, {Key(NewAlias)} AS row_key, {Row(NewAlias)} AS after_row FROM new_rows {NewAlias}) n USING (rn)
+                    -- Transition tables hold old and new images in the same order; zipping the two arrays pairs them even when a
+                    -- key changes, in linear time whatever plan PL/pgSQL cached (a join cached for a one-row statement went quadratic).
+                    WITH z AS (
+                        SELECT z.before_full, z.after_full
+                          FROM unnest((SELECT array_agg(to_jsonb({OldAlias})) FROM old_rows {OldAlias}),
+                                      (SELECT array_agg(to_jsonb({NewAlias})) FROM new_rows {NewAlias})) AS z(before_full, after_full)
+                    ), u AS (
+                        SELECT {images.KeyOf("z.after_full")} AS row_key, {images.Json("z.after_full")} AS after_row, {images.Json("z.before_full")} AS before_row FROM z
                     ), c AS (
                         SELECT u.row_key, {Masked("u.after_row")} AS data_after, d.fields, d.before
                           FROM u CROSS JOIN LATERAL (
