@@ -44,6 +44,9 @@ public sealed record RetentionPolicy
     }
 
     internal TimeSpan ShortestWindow => TableWindows.Values.Append(DefaultWindow).Min();
+
+    /// <summary>Only rows older than every window may go with a whole partition.</summary>
+    internal TimeSpan LongestWindow => TableWindows.Values.Append(DefaultWindow).Max();
 }
 
 /// <summary>Bounds on one purge run; whatever is left waits for the next run.</summary>
@@ -72,4 +75,7 @@ public sealed record PurgeSummary(
     bool Complete)
 {
     public long Changes => ChangesByTable.Values.Sum();
+
+    /// <summary>Partitions of changes dropped whole (executed) or that would be (dry run); empty without partitioning.</summary>
+    public IReadOnlyList<string> Partitions { get; init; } = [];
 }

@@ -42,17 +42,22 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         var now = asOf ?? new DateTimeOffset(await ScalarAsync<DateTime>(connection, "SELECT now()", [], cancellationToken).ConfigureAwait(false), TimeSpan.Zero);
         var predicate = new PurgePredicate(policy, now);
 
+        var partitioned = await PartitioningManager.IsPartitionedAsync(connection, _options, cancellationToken).ConfigureAwait(false);
+        var partitionCutoff = now - policy.LongestWindow;
         PurgeSummary summary;
         if (!execute)
         {
             summary = new PurgeSummary(false, now, await CountChangesAsync(connection, predicate, cancellationToken).ConfigureAwait(false),
                 await ScalarAsync<long>(connection, $"SELECT count(*) FROM {Transactions} t WHERE {predicate.TransactionSql(Changes, willPurgeChanges: true)}", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
                 await ScalarAsync<long>(connection, $"SELECT count(*) FROM {Actions} a WHERE {predicate.ActionSql}", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
-                0, started.Elapsed, true);
+                0, started.Elapsed, true)
+            {
+                Partitions = partitioned ? await DroppablePartitionsAsync(connection, partitionCutoff, cancellationToken).ConfigureAwait(false) : [],
+            };
         }
         else
         {
-            summary = await ExecuteAsync(connection, predicate, limits, now, started, progress, cancellationToken).ConfigureAwait(false);
+            summary = await ExecuteAsync(connection, predicate, limits, now, partitioned ? partitionCutoff : null, started, progress, cancellationToken).ConfigureAwait(false);
             ThreadlineTelemetry.PurgedRows.Add(summary.Changes, new KeyValuePair<string, object?>("kind", "change"));
             ThreadlineTelemetry.PurgedRows.Add(summary.Transactions, new KeyValuePair<string, object?>("kind", "transaction"));
             ThreadlineTelemetry.PurgedRows.Add(summary.Actions, new KeyValuePair<string, object?>("kind", "action"));
@@ -65,13 +70,37 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
     }
 
     private async Task<PurgeSummary> ExecuteAsync(
-        NpgsqlConnection connection, PurgePredicate predicate, PurgeLimits limits, DateTimeOffset now, Stopwatch started,
+        NpgsqlConnection connection, PurgePredicate predicate, PurgeLimits limits, DateTimeOffset now, DateTimeOffset? partitionCutoff, Stopwatch started,
         Action<PurgeSummary>? progress, CancellationToken cancellationToken)
     {
         var byTable = new Dictionary<string, long>(StringComparer.Ordinal);
         long transactions = 0, actions = 0;
         var batches = 0;
-        PurgeSummary Snapshot(bool complete) => new(true, now, new Dictionary<string, long>(byTable), transactions, actions, batches, started.Elapsed, complete);
+        var dropped = new List<string>();
+        PurgeSummary Snapshot(bool complete) => new(true, now, new Dictionary<string, long>(byTable), transactions, actions, batches, started.Elapsed, complete) { Partitions = [.. dropped] };
+
+        if (partitionCutoff is { } cutoff)
+        {
+            // Whole partitions older than every window go first: one catalog operation each instead of row deletes.
+            await using (var drop = new NpgsqlCommand($"SELECT partition_name, table_key, row_count FROM {SqlIdentifier.Quote(_options.Schema)}.drop_change_partitions_before($1)", connection))
+            {
+                drop.Parameters.Add(new NpgsqlParameter { Value = cutoff.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+                await using var reader = await drop.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (reader.IsDBNull(1))
+                    {
+                        dropped.Add(reader.GetString(0));
+                    }
+                    else
+                    {
+                        byTable[reader.GetString(1)] = byTable.GetValueOrDefault(reader.GetString(1)) + reader.GetInt64(2);
+                    }
+                }
+            }
+
+            await new PartitioningManager(_options).EnsurePartitionsAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
 
         bool LimitReached() =>
             (limits.MaxBatches is { } max && batches >= max) || (limits.MaxDuration is { } duration && started.Elapsed >= duration);
@@ -132,6 +161,26 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         }
 
         return Snapshot(complete: true);
+    }
+
+    private async Task<IReadOnlyList<string>> DroppablePartitionsAsync(NpgsqlConnection connection, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT c.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = to_regclass($1) AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
+               AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz <= $2
+             ORDER BY 1
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Changes });
+        command.Parameters.Add(new NpgsqlParameter { Value = cutoff.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var partitions = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            partitions.Add(reader.GetString(0));
+        }
+
+        return partitions;
     }
 
     private async Task<IReadOnlyDictionary<string, long>> CountChangesAsync(NpgsqlConnection connection, PurgePredicate predicate, CancellationToken cancellationToken)

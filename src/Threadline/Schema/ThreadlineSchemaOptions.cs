@@ -23,6 +23,8 @@ public sealed record ThreadlineSchemaOptions
     internal IReadOnlyDictionary<string, string> Placeholders() => new Dictionary<string, string>
     {
         ["{{schema}}"] = SqlIdentifier.Quote(Schema),
+        // The bare name, for use inside a SQL string literal (format('%I', ...) quotes it at run time).
+        ["{{schema_name}}"] = Schema.Replace("'", "''", StringComparison.Ordinal),
         ["{{owner}}"] = SqlIdentifier.Quote(OwnerRole),
         ["{{reader}}"] = SqlIdentifier.Quote(ReaderRole),
         ["{{retention}}"] = SqlIdentifier.Quote(RetentionRole),

@@ -1,0 +1,94 @@
+using Npgsql;
+using Threadline.Schema;
+
+namespace Threadline.Operations;
+
+public enum PartitionInterval
+{
+    Day,
+    Month,
+}
+
+/// <summary>
+/// Time partitioning of the changes table, chosen at install (before any change is captured): retention then drops
+/// whole partitions instead of deleting rows. Partitions are created ahead (and again by every purge); a default
+/// partition catches anything outside them, so a missed run never loses a change.
+/// </summary>
+public sealed class PartitioningManager(ThreadlineSchemaOptions? options = null)
+{
+    private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
+
+    private string Changes => SqlIdentifier.Qualified(_options.Schema, "changes");
+
+    /// <summary>Whether changes is partitioned in this install (catalog only: any role may ask).</summary>
+    public static async Task<bool> IsPartitionedAsync(NpgsqlConnection connection, ThreadlineSchemaOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        await using var command = new NpgsqlCommand("SELECT coalesce((SELECT relkind = 'p' FROM pg_catalog.pg_class WHERE oid = to_regclass($1)), false)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = SqlIdentifier.Qualified((options ?? ThreadlineSchemaOptions.Default).Schema, "changes") });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Converts the (empty) changes table to range partitions by capture time, in one transaction.</summary>
+    public async Task EnableAsync(NpgsqlConnection connection, PartitionInterval interval = PartitionInterval.Month, int ahead = 3, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (await IsPartitionedAsync(connection, _options, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var lockAndCount = new NpgsqlCommand($"LOCK TABLE {Changes} IN ACCESS EXCLUSIVE MODE; SELECT count(*) FROM {Changes}", connection, transaction))
+        {
+            var rows = (long)(await lockAndCount.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            if (rows > 0)
+            {
+                throw new InvalidOperationException(
+                    $"Partitioning is chosen at install, before any change is captured; this install already has {rows} changes. Nothing was changed.");
+            }
+        }
+
+        var indexes = new List<string>();
+        await using (var read = new NpgsqlCommand("SELECT pg_get_indexdef(indexrelid) FROM pg_catalog.pg_index WHERE indrelid = to_regclass($1) AND NOT indisprimary", connection, transaction))
+        {
+            read.Parameters.Add(new NpgsqlParameter { Value = Changes });
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                indexes.Add(reader.GetString(0) + ";");
+            }
+        }
+
+        var s = SqlIdentifier.Quote(_options.Schema);
+        var sql = $"""
+            CREATE TABLE {s}.changes_partitioned (LIKE {Changes} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY) PARTITION BY RANGE (captured_at);
+            DROP TABLE {Changes};
+            ALTER TABLE {s}.changes_partitioned RENAME TO changes;
+            ALTER TABLE {Changes} ADD CONSTRAINT changes_pkey PRIMARY KEY (id, captured_at);
+            ALTER TABLE {Changes} ADD CONSTRAINT changes_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES {s}.transactions (id) ON DELETE CASCADE;
+            {string.Join("\n", indexes)}
+            CREATE TABLE {s}.changes_default PARTITION OF {Changes} DEFAULT;
+            ALTER TABLE {Changes} OWNER TO {SqlIdentifier.Quote(_options.OwnerRole)};
+            ALTER TABLE {s}.changes_default OWNER TO {SqlIdentifier.Quote(_options.OwnerRole)};
+            REVOKE ALL ON {Changes} FROM PUBLIC;
+            GRANT SELECT ON {Changes} TO {SqlIdentifier.Quote(_options.ReaderRole)};
+            GRANT SELECT, DELETE ON {Changes} TO {SqlIdentifier.Quote(_options.RetentionRole)};
+            UPDATE {s}.settings SET partition_interval = {SqlIdentifier.Literal(interval == PartitionInterval.Day ? "day" : "month")}, changed_at = now();
+            SELECT {s}.ensure_change_partitions({ahead});
+            """;
+        await using (var convert = new NpgsqlCommand(sql, connection, transaction))
+        {
+            await convert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates missing partitions from now to <paramref name="ahead"/> periods ahead; returns how many.</summary>
+    public async Task<int> EnsurePartitionsAsync(NpgsqlConnection connection, int ahead = 3, CancellationToken cancellationToken = default)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {SqlIdentifier.Quote(_options.Schema)}.ensure_change_partitions($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ahead });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+}
