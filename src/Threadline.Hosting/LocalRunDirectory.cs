@@ -19,8 +19,13 @@ public sealed class LocalRunDirectory
     public static LocalRunDirectory Create(string root)
     {
         Directory.CreateDirectory(root);
-        var runs = new DirectoryInfo(root).GetDirectories("run-*").OrderByDescending(d => d.Name, StringComparer.Ordinal).ToArray();
-        foreach (var stale in runs.Skip(RunsKept - 1))
+        // Runs of AppHosts that are still alive (tests and benchmarks run side by side) are never pruned: on Linux a
+        // directory in use can be deleted from under its processes.
+        var finished = new DirectoryInfo(root).GetDirectories("run-*")
+            .Where(d => !IsOwnerAlive(d.Name))
+            .OrderByDescending(d => d.Name, StringComparer.Ordinal)
+            .ToArray();
+        foreach (var stale in finished.Skip(RunsKept - 1))
         {
             try
             {
@@ -28,7 +33,7 @@ public sealed class LocalRunDirectory
             }
             catch (IOException)
             {
-                // Still in use by a concurrent run: leave it.
+                // Still in use by a process that outlived its AppHost: leave it.
             }
             catch (UnauthorizedAccessException)
             {
@@ -38,6 +43,25 @@ public sealed class LocalRunDirectory
         var path = System.IO.Path.Combine(root, $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
         Directory.CreateDirectory(path);
         return new LocalRunDirectory(path);
+    }
+
+    /// <summary>Run folders end with the AppHost's process id; a folder whose process still runs belongs to a live run.</summary>
+    private static bool IsOwnerAlive(string runName)
+    {
+        if (!int.TryParse(runName[(runName.LastIndexOf('-') + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     public string Sub(string name)
