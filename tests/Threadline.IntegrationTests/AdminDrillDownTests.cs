@@ -11,6 +11,7 @@ namespace Threadline.IntegrationTests;
 public sealed class AdminDrillDownTests(PlatformFixture platform)
 {
     [Fact]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.AuditTransaction)]
     public async Task Auditor_gets_the_transaction_and_its_changes()
     {
         var (postId, auditTransactionId, subject) = await CreatePostAsync();

@@ -12,6 +12,7 @@ namespace Threadline.IntegrationTests;
 public sealed class HttpPathTests(PlatformFixture platform)
 {
     [Fact]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.CreatePost)]
     public async Task Create_records_the_token_subject_as_actor_with_request_and_correlation_ids()
     {
         var subject = $"alice-{Guid.NewGuid():N}";
@@ -36,6 +37,8 @@ public sealed class HttpPathTests(PlatformFixture platform)
     }
 
     [Fact]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.UpdatePost)]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.DeletePost)]
     public async Task Update_and_delete_are_audited_with_changed_fields_and_the_actor()
     {
         var subject = $"bob-{Guid.NewGuid():N}";
@@ -89,6 +92,7 @@ public sealed class HttpPathTests(PlatformFixture platform)
     }
 
     [Fact]
+    [Evidence.ProvesTopology]
     public async Task Services_reach_PostgreSQL_only_through_PgBouncer()
     {
         var pooled = new global::Npgsql.NpgsqlConnectionStringBuilder(platform.AppConnectionString);

@@ -13,6 +13,7 @@ namespace Threadline.IntegrationTests;
 public sealed class InvestigationApiTests(PlatformFixture platform)
 {
     [Fact]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.AuditChanges)]
     public async Task The_timeline_pages_an_actors_changes_with_a_stable_cursor()
     {
         var subject = $"pager-{Guid.NewGuid():N}";
@@ -55,6 +56,7 @@ public sealed class InvestigationApiTests(PlatformFixture platform)
     [InlineData("/api/v1/audit/export?format=xml", HttpStatusCode.BadRequest, "format")]
     [InlineData("/api/v1/audit/export?maxRows=0", HttpStatusCode.BadRequest, "maxRows")]
     [InlineData("/api/v1/audit/export?cursor=x", HttpStatusCode.BadRequest, "cursor")]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.AuditChange)]
     public async Task Bad_queries_get_a_specific_problem_before_any_sql_runs(string url, HttpStatusCode status, string? parameter)
     {
         using var admin = Auditor();
@@ -95,6 +97,8 @@ public sealed class InvestigationApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.AuditRowHistory)]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.AuditRowState)]
     public async Task Row_history_and_point_in_time_state_give_distinct_answers()
     {
         await using var db = await platform.OpenDirectAsync();
@@ -127,6 +131,7 @@ public sealed class InvestigationApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.AuditChangeDiff)]
     public async Task A_diff_shows_masked_fields_as_masked_and_never_their_value()
     {
         await using var db = await platform.OpenDirectAsync();
@@ -150,6 +155,10 @@ public sealed class InvestigationApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.CreatePost)]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.RefreshPostJob)]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.AuditAction)]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.AuditActorActivity)]
     public async Task Actions_link_http_and_job_changes_and_the_correlation_filter_finds_both()
     {
         var subject = $"actor-{Guid.NewGuid():N}";
@@ -178,6 +187,7 @@ public sealed class InvestigationApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.AuditExport)]
     public async Task Exports_stream_csv_ndjson_and_json_with_an_exact_truncation_flag_and_redaction_kept()
     {
         await using var db = await platform.OpenDirectAsync();

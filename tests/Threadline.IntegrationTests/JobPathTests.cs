@@ -9,6 +9,7 @@ namespace Threadline.IntegrationTests;
 public sealed class JobPathTests(PlatformFixture platform)
 {
     [Fact]
+    [Evidence.ProvesPath(Evidence.AuditedPaths.RefreshPostJob)]
     public async Task Worker_write_records_the_original_actor_the_job_id_and_the_correlation_id()
     {
         var subject = $"dana-{Guid.NewGuid():N}";

@@ -18,6 +18,7 @@ public sealed class PoolerLeakTests(PlatformFixture platform)
     private const int MaxServerConnections = 3;
 
     [Fact]
+    [Evidence.ProvesTopology]
     public async Task Concurrent_transactions_from_many_actors_are_never_misattributed()
     {
         var run = Guid.NewGuid().ToString("N")[..12];
@@ -63,6 +64,7 @@ public sealed class PoolerLeakTests(PlatformFixture platform)
     }
 
     [Fact]
+    [Evidence.ProvesTopology]
     public async Task Control_session_level_SET_does_leak_through_the_same_pool()
     {
         var marker = "leak-" + Guid.NewGuid().ToString("N");
