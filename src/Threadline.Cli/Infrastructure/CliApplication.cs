@@ -82,6 +82,13 @@ internal sealed class CliApplication
     /// <summary>Examples shown at the end of the command's --help.</summary>
     public void SetExamples(Command command, string examples) => _examples[command] = examples;
 
+    /// <summary>The parse errors of a command line, without running it: lets tests keep documented commands honest.</summary>
+    internal static IReadOnlyList<string> ParseErrors(string[] args)
+    {
+        var application = new CliApplication(TextWriter.Null, TextWriter.Null, new CliEnvironment(_ => null, () => Stream.Null));
+        return application.BuildRoot().Parse(args).Errors.Select(e => e.Message).ToArray();
+    }
+
     private Command BuildRoot()
     {
         var root = new Command("threadline", """
