@@ -35,6 +35,12 @@ var postsApi = builder.AddProject<Projects.Threadline_Platform_PostsApi>(Resourc
     .WithHttpHealthCheck("/health")
     .WithDeveloperCommands(secrets);
 
+// Test-only crash points (posts-api FaultInjection), off unless the AppHost is started with Platform:FaultInjection=true.
+if (string.Equals(builder.Configuration[PlatformConfig.FaultInjection], "true", StringComparison.OrdinalIgnoreCase))
+{
+    postsApi.WithEnvironment(ToEnv(PlatformConfig.FaultInjection), "true");
+}
+
 builder.AddProject<Projects.Threadline_Platform_JobWorker>(ResourceNames.JobWorker)
     .WithReference(appDatabase)
     .WithReference(rabbitmq)

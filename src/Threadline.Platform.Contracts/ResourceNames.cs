@@ -35,4 +35,7 @@ public static class PlatformConfig
 
     /// <summary>The Aspire dashboard's base URL, for links from audited transactions to their traces; empty when there is no dashboard.</summary>
     public const string DashboardUrl = "Platform:DashboardUrl";
+
+    /// <summary>Enables test-only crash points in the services (set by the AppHost only when asked; see FaultInjection).</summary>
+    public const string FaultInjection = "Platform:FaultInjection";
 }

@@ -12,16 +12,32 @@ namespace Threadline.Platform.JobWorker;
 /// </summary>
 public sealed class RefreshPostConsumer(PostsDbContext db, ILogger<RefreshPostConsumer> logger) : IConsumer<PostChanged>
 {
+    public const string ConsumerName = "refresh-post";
+
     public async Task Consume(ConsumeContext<PostChanged> context)
     {
+        var messageId = context.MessageId
+            ?? throw new InvalidOperationException("PostChanged arrived without a message id; the outbox always sets one.");
+        await using var transaction = await db.Database.BeginTransactionAsync(context.CancellationToken);
+
+        // Recorded in the same transaction as the effect: a redelivered message finds its id and changes nothing.
+        var first = await db.Database.ExecuteSqlAsync(
+            $"INSERT INTO processed_messages (message_id, consumer) VALUES ({messageId}, {ConsumerName}) ON CONFLICT (message_id) DO NOTHING",
+            context.CancellationToken);
+        if (first == 0)
+        {
+            logger.LogInformation("Message {MessageId} was already processed; ignoring the redelivery", messageId);
+            return;
+        }
+
         var post = await db.Posts.SingleOrDefaultAsync(p => p.Id == context.Message.PostId, context.CancellationToken);
         if (post is null)
         {
             logger.LogInformation("Post {PostId} no longer exists; nothing to refresh", context.Message.PostId);
+            await transaction.CommitAsync(context.CancellationToken);
             return;
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(context.CancellationToken);
         post.WordCount = post.Body.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
         post.IndexedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(context.CancellationToken);

@@ -33,6 +33,24 @@ public static class PlatformDatabase
                     created_at  timestamptz NOT NULL DEFAULT now()
                 );
                 GRANT SELECT, INSERT, UPDATE, DELETE ON public.posts TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
+                -- Transactional outbox (posts-api) and idempotent consumption (job-worker); see Outbox.cs.
+                CREATE TABLE IF NOT EXISTS public.outbox_messages (
+                    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    message_id    uuid NOT NULL UNIQUE,
+                    message_type  text NOT NULL,
+                    payload       jsonb NOT NULL,
+                    audit_context jsonb,
+                    created_at    timestamptz NOT NULL DEFAULT now(),
+                    dispatched_at timestamptz
+                );
+                CREATE INDEX IF NOT EXISTS outbox_messages_pending_idx ON public.outbox_messages (id) WHERE dispatched_at IS NULL;
+                CREATE TABLE IF NOT EXISTS public.processed_messages (
+                    message_id   uuid PRIMARY KEY,
+                    consumer     text NOT NULL,
+                    processed_at timestamptz NOT NULL DEFAULT now()
+                );
+                GRANT SELECT, INSERT, UPDATE ON public.outbox_messages TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
+                GRANT SELECT, INSERT ON public.processed_messages TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
                 """, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

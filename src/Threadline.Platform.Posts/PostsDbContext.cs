@@ -6,6 +6,10 @@ public sealed class PostsDbContext(DbContextOptions<PostsDbContext> options) : D
 {
     public DbSet<Post> Posts => Set<Post>();
 
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    public DbSet<ProcessedMessage> ProcessedMessages => Set<ProcessedMessage>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Post>(post =>
@@ -17,6 +21,25 @@ public sealed class PostsDbContext(DbContextOptions<PostsDbContext> options) : D
             post.Property(p => p.WordCount).HasColumnName("word_count");
             post.Property(p => p.IndexedAt).HasColumnName("indexed_at");
             post.Property(p => p.CreatedAt).HasColumnName("created_at").ValueGeneratedOnAdd();
+        });
+        modelBuilder.Entity<OutboxMessage>(message =>
+        {
+            message.ToTable("outbox_messages");
+            message.Property(m => m.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+            message.Property(m => m.MessageId).HasColumnName("message_id");
+            message.Property(m => m.MessageType).HasColumnName("message_type");
+            message.Property(m => m.Payload).HasColumnName("payload").HasColumnType("jsonb");
+            message.Property(m => m.AuditContext).HasColumnName("audit_context").HasColumnType("jsonb");
+            message.Property(m => m.CreatedAt).HasColumnName("created_at").ValueGeneratedOnAdd();
+            message.Property(m => m.DispatchedAt).HasColumnName("dispatched_at");
+        });
+        modelBuilder.Entity<ProcessedMessage>(processed =>
+        {
+            processed.ToTable("processed_messages");
+            processed.HasKey(p => p.MessageId);
+            processed.Property(p => p.MessageId).HasColumnName("message_id");
+            processed.Property(p => p.Consumer).HasColumnName("consumer");
+            processed.Property(p => p.ProcessedAt).HasColumnName("processed_at").ValueGeneratedOnAdd();
         });
     }
 }

@@ -12,6 +12,9 @@ public static class PostsApiExtensions
         builder.AddPostsDbContext();
         builder.AddPlatformAuthentication();
         builder.Services.AddThreadlineHttpContext();
+        builder.Services.AddSingleton<OutboxDispatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());
+        builder.Services.AddSingleton<FaultInjection>();
         builder.Services.AddHealthChecks().AddThreadlineCoverage(PlatformCoverage.Expectation,
             _ => builder.Configuration.GetConnectionString(ResourceNames.AppDatabase) ?? throw new InvalidOperationException($"Connection string '{ResourceNames.AppDatabase}' is missing."));
         builder.Services.AddMassTransit(bus =>
@@ -29,7 +32,40 @@ public static class PostsApiExtensions
     public static WebApplication UsePostsApiPipeline(this WebApplication app)
     {
         app.UsePlatformAuthentication();
+        app.Use(RefuseUnknownCharset);
         app.UseThreadlineAuditContext();
         return app;
+    }
+
+    /// <summary>
+    /// A JSON body declared in a charset .NET does not know (<c>application/json; charset=klingon</c>) is refused with 415:
+    /// the JSON body reader would otherwise throw an InvalidOperationException, answered as a 500.
+    /// </summary>
+    private static Task RefuseUnknownCharset(HttpContext context, RequestDelegate next)
+    {
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
+            && type.Charset is { HasValue: true } charset
+            && !IsKnownEncoding(charset.Value!))
+        {
+            return Results.Problem(
+                title: "Unsupported charset",
+                detail: "Send JSON as UTF-8.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType).ExecuteAsync(context);
+        }
+
+        return next(context);
+    }
+
+    private static bool IsKnownEncoding(string name)
+    {
+        try
+        {
+            System.Text.Encoding.GetEncoding(name.Trim('"'));
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

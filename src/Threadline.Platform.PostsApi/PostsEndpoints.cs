@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Threadline.EntityFrameworkCore;
 using Threadline.Platform.Posts;
@@ -16,6 +15,9 @@ public static class PostsEndpoints
     private const int MaxTitleLength = 200;
     private const int MaxBodyLength = 20_000;
 
+    /// <summary>PostgreSQL text cannot hold U+0000: refused here as invalid input rather than failing in the database.</summary>
+    private const string NulRefused = "The text cannot contain the NUL character (U+0000).";
+
     public static IEndpointRouteBuilder MapPostsEndpoints(this IEndpointRouteBuilder app)
     {
         var posts = app.MapGroup("/posts").RequireAuthorization();
@@ -26,7 +28,7 @@ public static class PostsEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(PostRequest request, PostsDbContext db, IPublishEndpoint publisher, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(PostRequest request, PostsDbContext db, IAuditContextAccessor audit, OutboxDispatcher outbox, FaultInjection faults, HttpContext http, CancellationToken cancellationToken)
     {
         if (Validate(request) is { } invalid)
         {
@@ -38,14 +40,17 @@ public static class PostsEndpoints
         {
             db.Posts.Add(post);
             await db.SaveChangesAsync(cancellationToken);
+            db.EnqueuePostChanged(post.Id, audit.Current);
+            await db.SaveChangesAsync(cancellationToken);
         }, cancellationToken);
 
-        await publisher.Publish(new PostChanged(post.Id), cancellationToken);
+        faults.AfterCommit(http);
+        outbox.Wake();
         http.Response.Headers[AuditTransactionHeader] = auditTransactionId?.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Created($"/posts/{post.Id}", ToResponse(post, auditTransactionId));
     }
 
-    private static async Task<IResult> UpdateAsync(long id, PostRequest request, PostsDbContext db, IPublishEndpoint publisher, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateAsync(long id, PostRequest request, PostsDbContext db, IAuditContextAccessor audit, OutboxDispatcher outbox, FaultInjection faults, HttpContext http, CancellationToken cancellationToken)
     {
         if (Validate(request) is { } invalid)
         {
@@ -53,25 +58,36 @@ public static class PostsEndpoints
         }
 
         Post? post = null;
-        var auditTransactionId = await InAuditedTransactionAsync(db, PostActions.Update, async () =>
+        long? auditTransactionId;
+        try
         {
-            post = await db.Posts.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
-            if (post is null)
+            auditTransactionId = await InAuditedTransactionAsync(db, PostActions.Update, async () =>
             {
-                return;
-            }
+                post = await db.Posts.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
+                if (post is null)
+                {
+                    return;
+                }
 
-            post.Title = request.Title!;
-            post.Body = request.Body ?? "";
-            await db.SaveChangesAsync(cancellationToken);
-        }, cancellationToken);
+                post.Title = request.Title!;
+                post.Body = request.Body ?? "";
+                db.EnqueuePostChanged(post.Id, audit.Current);
+                await db.SaveChangesAsync(cancellationToken);
+            }, cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Deleted by a concurrent request between the read and the write: the transaction rolled back, nothing changed.
+            return NotFound(id);
+        }
 
         if (post is null)
         {
             return NotFound(id);
         }
 
-        await publisher.Publish(new PostChanged(post.Id), cancellationToken);
+        faults.AfterCommit(http);
+        outbox.Wake();
         http.Response.Headers[AuditTransactionHeader] = auditTransactionId?.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Ok(ToResponse(post, auditTransactionId));
     }
@@ -135,10 +151,18 @@ public static class PostsEndpoints
         {
             errors["title"] = [$"The title is at most {MaxTitleLength} characters."];
         }
+        else if (request.Title.Contains('\0', StringComparison.Ordinal))
+        {
+            errors["title"] = [NulRefused];
+        }
 
         if (request.Body is { Length: > MaxBodyLength })
         {
             errors["body"] = [$"The body is at most {MaxBodyLength} characters."];
+        }
+        else if (request.Body?.Contains('\0', StringComparison.Ordinal) == true)
+        {
+            errors["body"] = [NulRefused];
         }
 
         return errors.Count == 0 ? null : Results.ValidationProblem(errors, statusCode: StatusCodes.Status422UnprocessableEntity);

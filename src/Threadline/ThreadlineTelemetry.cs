@@ -15,7 +15,7 @@ public static class ThreadlineTelemetry
 
     public static readonly Meter Meter = new(Name);
 
-    /// <summary>Audit contexts handed to the database, by bridge (npgsql, efcore, masstransit, aspnetcore).</summary>
+    /// <summary>Audit contexts handed to the database, tagged threadline.bridge = transaction, batch or efcore-command.</summary>
     public static readonly Counter<long> ContextsStamped = Meter.CreateCounter<long>("threadline.context.stamped", "{context}", "Audit contexts handed to the database.");
 
     public static readonly Counter<long> ExportedRows = Meter.CreateCounter<long>("threadline.export.rows", "{row}", "Audit rows written by exports.");

@@ -87,6 +87,7 @@ public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaO
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        ThreadlineTelemetry.ExportedRows.Add(rows, new KeyValuePair<string, object?>("format", format.ToString().ToLowerInvariant()));
         return new AuditExportResult(rows, truncated);
     }
 

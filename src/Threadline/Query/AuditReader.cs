@@ -122,8 +122,15 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
             SELECT (SELECT min(enabled_at) FROM {_sql.CapturedTables} WHERE table_schema = $1 AND table_name = $2),
                    (SELECT min(c.captured_at) FROM {_sql.Changes} c WHERE c.table_schema = $1 AND c.table_name = $2),
                    l.id, l.op, l.after, l.captured_at, tr.id, tr.captured_at,
-                   EXISTS (SELECT FROM {_sql.Changes} c WHERE c.table_schema = $1 AND c.table_name = $2 AND c.row_key = $3 AND c.captured_at > $4)
+                   n.op, n.image
               FROM (SELECT 1) one LEFT JOIN last_change l ON true LEFT JOIN truncated tr ON true
+              -- The row's first change after the time: an update or delete proves the row existed then, and holds its image.
+              LEFT JOIN LATERAL (
+                  SELECT c.op, CASE c.op WHEN 'update' THEN (c.data_after || coalesce(c.data_before, jsonb_build_object()))::text
+                                         WHEN 'delete' THEN c.data_before::text END AS image
+                    FROM {_sql.Changes} c
+                   WHERE c.table_schema = $1 AND c.table_name = $2 AND c.row_key = $3 AND c.captured_at > $4
+                   ORDER BY c.captured_at, c.id LIMIT 1) n ON true
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = schema });
         command.Parameters.Add(new NpgsqlParameter { Value = table });
@@ -139,7 +146,11 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
         DateTimeOffset? changedAt = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5);
         long? truncateId = reader.IsDBNull(6) ? null : reader.GetInt64(6);
         DateTimeOffset? truncatedAt = reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7);
-        var laterChanges = reader.GetBoolean(8);
+        var nextOp = AuditEntry.Text(reader, 8);
+        var laterChanges = nextOp is not null;
+        // Before the row's first recorded change, an update or delete means it already existed (captured without a
+        // baseline): its image then is the update's previous values over its new row, or the deleted row.
+        var existedBefore = nextOp is "update" or "delete" ? AuditEntry.Json(reader, 9) : null;
 
         if (truncatedAt is { } t && (changedAt is null || (t, truncateId!.Value).CompareTo((changedAt.Value, changeId!.Value)) > 0))
         {
@@ -154,6 +165,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
             "insert" or "update" or "baseline" => new RowState(RowStateKind.Exists, after, changeId, changedAt, since),
             "delete" => new RowState(RowStateKind.Deleted, null, changeId, changedAt, since),
             _ when since is null || at < since => new RowState(RowStateKind.BeforeAuditing, null, null, null, since),
+            _ when existedBefore is not null => new RowState(RowStateKind.Exists, existedBefore, null, null, since),
             _ when laterChanges => new RowState(RowStateKind.NotYetCreated, null, null, null, since),
             _ => new RowState(RowStateKind.NoHistory, null, null, null, since),
         };

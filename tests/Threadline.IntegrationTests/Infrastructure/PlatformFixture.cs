@@ -39,7 +39,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Threadline_AppHost>(
-            [$"--Parameters:jwt-signing-key={SigningKey}"],
+            [$"--Parameters:jwt-signing-key={SigningKey}", $"--{PlatformConfig.FaultInjection}=true"],
             (options, _) => options.DisableDashboard = true);
         builder.Services.AddLogging(logging =>
         {

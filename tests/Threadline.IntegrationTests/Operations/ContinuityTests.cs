@@ -64,4 +64,23 @@ public sealed class ContinuityTests(PlatformFixture platform)
         Assert.Contains("does not exist", Assert.Single(missing.Problems), StringComparison.Ordinal);
         await Assert.ThrowsAsync<CaptureException>(() => new ContinuityManager().EnableAsync(db, new TableCaptureOptions(table), baseline: true));
     }
+
+    [Fact]
+    public async Task Without_a_baseline_a_pre_existing_rows_first_change_still_reveals_its_earlier_state()
+    {
+        await using var db = await platform.OpenDirectAsync();
+        var table = await db.CreateTableAsync("nobaseline", "(id int PRIMARY KEY, v text, w text)");
+        await db.ExecAsync($"INSERT INTO public.{table} VALUES (1, 'old', 'same'), (2, 'doomed', 'x')");
+        await new CaptureManager().EnableAsync(db, new TableCaptureOptions(table));
+        var before = new DateTimeOffset(DateTime.SpecifyKind(await AuditRows.ScalarAsync<DateTime>(db, "SELECT clock_timestamp()"), DateTimeKind.Utc));
+        await db.ExecAuditedAsync(new AuditContext(ActorRef.User("late-editor")), $"UPDATE public.{table} SET v = 'new' WHERE id = 1", $"DELETE FROM public.{table} WHERE id = 2");
+
+        await using var source = NpgsqlDataSource.Create(platform.DirectConnectionString);
+        var reader = new AuditReader(source);
+        var updated = await reader.GetStateAsOfAsync("public", table, new JsonObject { ["id"] = 1 }, before);
+        var deleted = await reader.GetStateAsOfAsync("public", table, new JsonObject { ["id"] = 2 }, before);
+
+        Assert.Equal((RowStateKind.Exists, "old", "same"), (updated.State, updated.Data!.Value.GetProperty("v").GetString(), updated.Data.Value.GetProperty("w").GetString()));
+        Assert.Equal((RowStateKind.Exists, "doomed"), (deleted.State, deleted.Data!.Value.GetProperty("v").GetString()));
+    }
 }

@@ -1,0 +1,34 @@
+namespace Threadline.Platform.Posts;
+
+/// <summary>
+/// A message written in the same transaction as the change that implies it; the dispatcher publishes it after the
+/// commit and marks it. A crash between commit and publish leaves the row for the next dispatch: nothing is lost.
+/// </summary>
+public sealed class OutboxMessage
+{
+    public long Id { get; set; }
+
+    /// <summary>Also the bus message id, so a republished message is recognised by idempotent consumers.</summary>
+    public Guid MessageId { get; set; } = Guid.NewGuid();
+
+    public required string MessageType { get; set; }
+
+    public required string Payload { get; set; }
+
+    /// <summary>The audit context of the writing request (Threadline JSON), restored when publishing.</summary>
+    public string? AuditContext { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? DispatchedAt { get; set; }
+}
+
+/// <summary>A message a consumer has already applied, recorded in the same transaction as its effect.</summary>
+public sealed class ProcessedMessage
+{
+    public Guid MessageId { get; set; }
+
+    public required string Consumer { get; set; }
+
+    public DateTimeOffset ProcessedAt { get; set; }
+}

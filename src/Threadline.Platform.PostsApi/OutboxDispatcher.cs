@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Threadline.Platform.Posts;
+
+namespace Threadline.Platform.PostsApi;
+
+/// <summary>
+/// Publishes outbox rows after their transaction commits: woken by the API right after a commit, and every few
+/// seconds for rows a crashed process left behind. Rows are claimed with FOR UPDATE SKIP LOCKED, published with their
+/// own message id and audit context, and marked in the same transaction; a crash after publishing and before the mark
+/// republishes, which idempotent consumers ignore. At least once to the broker, exactly once in effect.
+/// </summary>
+public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextAccessor accessor, ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    private const int BatchSize = 50;
+    private static readonly TimeSpan Sweep = TimeSpan.FromSeconds(2);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>Asks for a dispatch now (after a commit that wrote outbox rows).</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = Sweep;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await DispatchBatchAsync(stoppingToken) == BatchSize)
+                {
+                }
+
+                delay = Sweep;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Broker or database unavailable: the rows stay pending; back off and try again.
+                logger.LogWarning(ex, "Outbox dispatch failed; retrying in {Delay}", delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            wait.CancelAfter(delay);
+            try
+            {
+                await _wake.Reader.ReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PostsDbContext>();
+        var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var pending = await db.OutboxMessages
+            .FromSql($"SELECT * FROM outbox_messages WHERE dispatched_at IS NULL ORDER BY id LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
+            .ToListAsync(cancellationToken);
+        foreach (var message in pending)
+        {
+            await PublishAsync(publisher, message, cancellationToken);
+            message.DispatchedAt = DateTimeOffset.UtcNow;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return pending.Count;
+    }
+
+    private async Task PublishAsync(IPublishEndpoint publisher, OutboxMessage message, CancellationToken cancellationToken)
+    {
+        // The writer's audit context travels with the message, as if it had been published inside the request.
+        using var audit = message.AuditContext is null ? null : accessor.Begin(AuditContext.Parse(message.AuditContext));
+        switch (message.MessageType)
+        {
+            case nameof(PostChanged):
+                var changed = JsonSerializer.Deserialize<PostChanged>(message.Payload)
+                    ?? throw new InvalidOperationException($"Outbox message {message.MessageId} has an empty payload.");
+                await publisher.Publish(changed, context => context.MessageId = message.MessageId, cancellationToken);
+                break;
+            default:
+                throw new InvalidOperationException($"Outbox message {message.MessageId} has unknown type '{message.MessageType}'.");
+        }
+    }
+}
+
+public static class OutboxExtensions
+{
+    /// <summary>Adds a PostChanged message to the outbox of the current transaction, with the current audit context.</summary>
+    public static void EnqueuePostChanged(this PostsDbContext db, long postId, AuditContext? audit) =>
+        db.OutboxMessages.Add(new OutboxMessage
+        {
+            MessageType = nameof(PostChanged),
+            Payload = JsonSerializer.Serialize(new PostChanged(postId)),
+            AuditContext = audit?.ToJson(),
+        });
+}

@@ -1,0 +1,88 @@
+using System.Net.Http.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Threadline.IntegrationTests.Infrastructure;
+using Threadline.Platform;
+
+namespace Threadline.IntegrationTests.Reliability;
+
+/// <summary>
+/// The posts API writes PostChanged to a transactional outbox; the job worker consumes idempotently. Killing the API
+/// between the commit and the publish loses no job, and a redelivered message changes nothing a second time.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class OutboxTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task A_crash_between_commit_and_publish_loses_no_job_and_runs_it_once()
+    {
+        var title = $"crash-{Guid.NewGuid():N}";
+        var subject = $"crasher-{Guid.NewGuid():N}";
+        using (var client = platform.CreateClient(ResourceNames.PostsApi, subject))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/posts") { Content = JsonContent.Create(new { title, body = "survives a crash" }) };
+            request.Headers.Add("X-Platform-Fault", "exit-after-commit");
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.SendAsync(request));
+        }
+
+        await using var db = await platform.OpenDirectAsync();
+        var postId = await AuditRows.ScalarAsync<long>(db, "SELECT id FROM public.posts WHERE title = $1", title);
+        await RestartPostsApiAsync();
+
+        var rows = await AuditRows.WaitForPostAsync(platform, postId, r => r.Any(x => x.Source == "job"), TimeSpan.FromSeconds(60));
+        var messageId = await AuditRows.ScalarAsync<Guid>(db, "SELECT message_id FROM public.outbox_messages WHERE payload ->> 'PostId' = $1::text AND dispatched_at IS NOT NULL", postId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var job = Assert.Single(rows, r => r.Source == "job");
+        Assert.Equal((subject, messageId.ToString("D")), (job.ActorId, job.JobId));
+        Assert.Equal(["insert", "update"], rows.Select(r => r.Op));
+    }
+
+    [Fact]
+    public async Task A_redelivered_message_is_recognised_and_changes_nothing_twice()
+    {
+        var subject = $"redelivery-{Guid.NewGuid():N}";
+        using var client = platform.CreateClient(ResourceNames.PostsApi, subject);
+        var created = await client.CreatePostAsync("redelivered", "one two three");
+        await AuditRows.WaitForPostAsync(platform, created.Id, r => r.Any(x => x.Source == "job"));
+        await using var db = await platform.OpenDirectAsync();
+        var id = created.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // As if the dispatcher had crashed after publishing and before marking: the same message goes out again.
+        await using (var reset = new NpgsqlCommand("UPDATE public.outbox_messages SET dispatched_at = NULL WHERE payload ->> 'PostId' = $1 RETURNING message_id", db))
+        {
+            reset.Parameters.Add(new NpgsqlParameter { Value = id });
+            Assert.NotNull(await reset.ExecuteScalarAsync());
+        }
+
+        await WaitUntilAsync(async () => await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.outbox_messages WHERE payload ->> 'PostId' = $1 AND dispatched_at IS NULL", id) == 0);
+        // Give the worker time to receive and drop the duplicate.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        var rows = await AuditRows.ForPostAsync(platform, created.Id);
+        Assert.Single(rows, r => r.Source == "job");
+        Assert.Equal(1L, await AuditRows.ScalarAsync<long>(db,
+            "SELECT count(*) FROM threadline.actions a WHERE a.name = 'posts.refresh' AND a.actor_id = $1", subject));
+    }
+
+    private async Task RestartPostsApiAsync()
+    {
+        var api = platform.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == ResourceNames.PostsApi);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await platform.App.ResourceNotifications.WaitForResourceAsync(ResourceNames.PostsApi,
+            e => e.Snapshot.State?.Text is not null && KnownResourceStates.TerminalStates.Contains(e.Snapshot.State.Text), timeout.Token);
+        var started = await platform.App.ResourceCommands.ExecuteCommandAsync(api, KnownResourceCommands.StartCommand, timeout.Token);
+        Assert.True(started.Success, started.Message);
+        await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.PostsApi, timeout.Token);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(200);
+        }
+    }
+}
