@@ -41,6 +41,15 @@ if (string.Equals(builder.Configuration[PlatformConfig.FaultInjection], "true", 
     postsApi.WithEnvironment(ToEnv(PlatformConfig.FaultInjection), "true");
 }
 
+// Write backpressure limits (posts-api WriteBackpressure), when the AppHost is given them.
+foreach (var limit in new[] { PlatformConfig.WritesMaxConcurrent, PlatformConfig.WritesQueueLimit })
+{
+    if (builder.Configuration[limit] is { Length: > 0 } value)
+    {
+        postsApi.WithEnvironment(ToEnv(limit), value);
+    }
+}
+
 builder.AddProject<Projects.Threadline_Platform_JobWorker>(ResourceNames.JobWorker)
     .WithReference(appDatabase)
     .WithReference(rabbitmq)

@@ -67,7 +67,9 @@ public static class AuthenticationExtensions
         {
             StatusCodeSelector = exception => exception is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : 500,
         });
-        app.UseStatusCodePages();
+        // A bodiless 4xx (401/403 from authentication, 404/405 from routing, 415 from binding) gets a problem-details body
+        // whatever the Accept header says: the default handler falls back to text/plain for, say, Accept: application/xml.
+        app.UseStatusCodePages(context => Results.Problem(statusCode: context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
         // Browser pages: a bodiless 4xx (403 from authorization, 404 from routing) is re-rendered as a page, keeping its
         // status. It runs inside the problem-details handler above and is switched off for every other path, so API
         // responses keep their problem-details bodies. (Not a UseWhen branch: a branch would not re-route the re-execution.)

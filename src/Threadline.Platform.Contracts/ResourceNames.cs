@@ -38,4 +38,9 @@ public static class PlatformConfig
 
     /// <summary>Enables test-only crash points in the services (set by the AppHost only when asked; see FaultInjection).</summary>
     public const string FaultInjection = "Platform:FaultInjection";
+
+    /// <summary>Writes posts-api runs at once, and writes it queues, before answering 503 (WriteBackpressure).</summary>
+    public const string WritesMaxConcurrent = "Platform:Writes:MaxConcurrent";
+
+    public const string WritesQueueLimit = "Platform:Writes:QueueLimit";
 }

@@ -15,6 +15,7 @@ public static class PostsApiExtensions
         builder.Services.AddSingleton<OutboxDispatcher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());
         builder.Services.AddSingleton<FaultInjection>();
+        builder.AddWriteBackpressure();
         builder.Services.AddHealthChecks().AddThreadlineCoverage(PlatformCoverage.Expectation,
             _ => builder.Configuration.GetConnectionString(ResourceNames.AppDatabase) ?? throw new InvalidOperationException($"Connection string '{ResourceNames.AppDatabase}' is missing."));
         builder.Services.AddMassTransit(bus =>
@@ -34,6 +35,7 @@ public static class PostsApiExtensions
         app.UsePlatformAuthentication();
         app.Use(RefuseUnknownCharset);
         app.UseThreadlineAuditContext();
+        app.UseRateLimiter();
         return app;
     }
 

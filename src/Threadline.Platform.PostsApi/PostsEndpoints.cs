@@ -21,9 +21,9 @@ public static class PostsEndpoints
     public static IEndpointRouteBuilder MapPostsEndpoints(this IEndpointRouteBuilder app)
     {
         var posts = app.MapGroup("/posts").RequireAuthorization();
-        posts.MapPost("/", CreateAsync);
-        posts.MapPut("/{id:long}", UpdateAsync);
-        posts.MapDelete("/{id:long}", DeleteAsync);
+        posts.MapPost("/", CreateAsync).RequireRateLimiting(WriteBackpressure.Policy);
+        posts.MapPut("/{id:long}", UpdateAsync).RequireRateLimiting(WriteBackpressure.Policy);
+        posts.MapDelete("/{id:long}", DeleteAsync).RequireRateLimiting(WriteBackpressure.Policy);
         posts.MapGet("/{id:long}", GetAsync);
         return app;
     }

@@ -147,17 +147,45 @@ public static partial class AuditFilterParser
     {
         try
         {
-            if (JsonNode.Parse(value) is JsonObject key && key.Count > 0
-                && key.All(p => p.Value is JsonValue v && v.GetValueKind() is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+            if (JsonNode.Parse(value) is JsonObject key && key.Count > 0 && key.All(p => StorableName(p.Key) && p.Value is JsonValue v && Storable(v)))
             {
                 return key;
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
+            // Unpaired surrogates surface as InvalidOperationException when the string is read.
         }
 
-        throw Malformed("key", "'key' is the row's key as a JSON object of its key columns with their natural types, e.g. {\"id\":42} or {\"tenant\":\"a\",\"n\":3}.");
+        throw Malformed("key", "'key' is the row's key as a JSON object of its key columns with their natural types, e.g. {\"id\":42} or {\"tenant\":\"a\",\"n\":3}; strings without NUL, numbers PostgreSQL can hold.");
+    }
+
+    private static bool StorableName(string name) => name.Length is > 0 and <= 63 && !name.Contains('\0', StringComparison.Ordinal);
+
+    /// <summary>Only what a jsonb key can hold: no NUL or unpaired surrogate in text, no number outside numeric's range.</summary>
+    private static bool Storable(JsonValue value) => value.GetValueKind() switch
+    {
+        JsonValueKind.String => value.GetValue<string>() is var text && text.Length <= 256 && !text.Contains('\0', StringComparison.Ordinal) && !HasUnpairedSurrogate(text),
+        JsonValueKind.Number => StorableNumber().IsMatch(value.ToJsonString()),
+        JsonValueKind.True or JsonValueKind.False => true,
+        _ => false,
+    };
+
+    private static bool HasUnpairedSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static DateTimeOffset? Time(Dictionary<string, string> values, string name)
@@ -197,4 +225,7 @@ public static partial class AuditFilterParser
 
     [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?)(Z|[ +-]\d{2}:\d{2})$")]
     private static partial Regex TimeWithOffset();
+
+    [GeneratedRegex(@"^-?\d{1,100}(\.\d{1,100})?([eE][+-]?\d{1,3})?$")]
+    private static partial Regex StorableNumber();
 }

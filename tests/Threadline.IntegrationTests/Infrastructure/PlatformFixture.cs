@@ -18,6 +18,9 @@ public sealed class PlatformFixture : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
+    /// <summary>posts-api runs this many writes and queues as many more; tests stay below it unless they mean to overload.</summary>
+    public const int WriteLimit = 16;
+
     private DistributedApplication? _app;
 
     public string SigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
@@ -39,7 +42,13 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Threadline_AppHost>(
-            [$"--Parameters:jwt-signing-key={SigningKey}", $"--{PlatformConfig.FaultInjection}=true"],
+            [
+                $"--Parameters:jwt-signing-key={SigningKey}",
+                $"--{PlatformConfig.FaultInjection}=true",
+                // Small write limits, so BackpressureTests can overload the API without flooding the machine.
+                $"--{PlatformConfig.WritesMaxConcurrent}={WriteLimit}",
+                $"--{PlatformConfig.WritesQueueLimit}={WriteLimit}",
+            ],
             (options, _) => options.DisableDashboard = true);
         builder.Services.AddLogging(logging =>
         {
