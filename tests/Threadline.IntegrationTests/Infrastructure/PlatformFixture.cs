@@ -108,3 +108,14 @@ public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
 {
     public const string Name = "platform";
 }
+
+/// <summary>
+/// A second, separate platform for tests that break infrastructure on purpose (restarting PgBouncer leaves dead
+/// connections in every client pool), so they cannot disturb the shared platform. Collections run one after the
+/// other (see AssemblyInfo.cs), so the two platforms never run at the same time.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class FaultPlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform-faults";
+}

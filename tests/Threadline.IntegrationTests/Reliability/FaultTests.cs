@@ -16,7 +16,7 @@ namespace Threadline.IntegrationTests.Reliability;
 /// healthy again. (Stopping a project resource through the AppHost failed here, so worker and broker faults are not
 /// covered yet; the outbox tests cover the API crash.)
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(FaultPlatformCollection.Name)]
 public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper output)
 {
     [Fact]
