@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Threadline.IntegrationTests.Infrastructure;
@@ -20,14 +21,20 @@ public sealed class OutboxTests(PlatformFixture platform)
     {
         var title = $"crash-{Guid.NewGuid():N}";
         var subject = $"crasher-{Guid.NewGuid():N}";
-        using (var client = platform.CreateClient(ResourceNames.PostsApi, subject))
+        // A client of its own, on a fresh connection: a pooled keep-alive connection that the proxy has dropped would
+        // fail the POST before it reaches the API, which is not the crash this test is about.
+        using (var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { BaseAddress = platform.App.GetEndpoint(ResourceNames.PostsApi, "http") })
         {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", platform.IssueToken(subject));
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/posts/0")).StatusCode);
             using var request = new HttpRequestMessage(HttpMethod.Post, "/posts") { Content = JsonContent.Create(new { title, body = "survives a crash" }) };
             request.Headers.Add("X-Platform-Fault", "exit-after-commit");
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.SendAsync(request));
         }
 
         await using var db = await platform.OpenDirectAsync();
+        var found = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.posts WHERE title = $1", title);
+        Assert.True(found == 1, "the crashed request's post should be committed: the crash point is after the commit");
         var postId = await AuditRows.ScalarAsync<long>(db, "SELECT id FROM public.posts WHERE title = $1", title);
         await RestartPostsApiAsync();
 
