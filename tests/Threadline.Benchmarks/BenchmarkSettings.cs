@@ -29,6 +29,12 @@ public sealed record BenchmarkSettings
 
     public string? OutputPath { get; init; }
 
+    /// <summary><c>--purge</c>: run the retention purge benchmark instead of the capture-overhead scenarios.</summary>
+    public bool Purge { get; init; }
+
+    /// <summary>Synthetic changes loaded into each purge database (at least this many: whole transactions per month).</summary>
+    public required int PurgeChanges { get; init; }
+
     public const int BulkInsertRows = 1_000;
     public const int BulkUpdateRows = 10_000;
 
@@ -46,6 +52,7 @@ public sealed record BenchmarkSettings
         BulkWarmupRepetitions = 1,
         StorageSingleRowTransactions = 300,
         StorageBulkInsertStatements = 3,
+        PurgeChanges = 500_000,
     };
 
     public static BenchmarkSettings Full { get; } = new()
@@ -59,9 +66,10 @@ public sealed record BenchmarkSettings
         BulkUpdateRepetitions = 10,
         StorageSingleRowTransactions = 3_000,
         StorageBulkInsertStatements = 10,
+        PurgeChanges = 5_000_000,
     };
 
-    /// <summary>Parses <c>--quick</c>, <c>--out &lt;file&gt;</c> and <c>--no-row-level</c>; returns null and prints usage on anything else.</summary>
+    /// <summary>Parses <c>--quick</c>, <c>--purge</c>, <c>--out &lt;file&gt;</c> and <c>--no-row-level</c>; returns null and prints usage on anything else.</summary>
     public static BenchmarkSettings? Parse(string[] args)
     {
         var settings = Full;
@@ -70,17 +78,20 @@ public sealed record BenchmarkSettings
             switch (args[i])
             {
                 case "--quick":
-                    settings = Quick with { OutputPath = settings.OutputPath, IncludeRowLevelDesign = settings.IncludeRowLevelDesign };
+                    settings = Quick with { OutputPath = settings.OutputPath, IncludeRowLevelDesign = settings.IncludeRowLevelDesign, Purge = settings.Purge };
                     break;
                 case "--out" when i + 1 < args.Length:
                     settings = settings with { OutputPath = args[++i] };
+                    break;
+                case "--purge":
+                    settings = settings with { Purge = true };
                     break;
                 case "--no-row-level":
                     settings = settings with { IncludeRowLevelDesign = false };
                     break;
                 default:
                     Console.Error.WriteLine($"Unknown argument '{args[i]}'.");
-                    Console.Error.WriteLine("Usage: Threadline.Benchmarks [--quick] [--out <file.md>] [--no-row-level]");
+                    Console.Error.WriteLine("Usage: Threadline.Benchmarks [--quick] [--purge] [--out <file.md>] [--no-row-level]");
                     return null;
             }
         }

@@ -30,13 +30,21 @@ try
 {
     var started = DateTimeOffset.UtcNow;
     var clock = Stopwatch.StartNew();
-    Console.WriteLine($"Threadline benchmark ({settings.Mode} mode). Starting the AppHost topology (PostgreSQL, PgBouncer, services)...");
+    Console.WriteLine($"Threadline {(settings.Purge ? "retention purge" : "capture overhead")} benchmark ({settings.Mode} mode). Starting the AppHost topology (PostgreSQL, PgBouncer, services)...");
     await using var platform = await BenchmarkPlatform.StartAsync(ct);
     Console.WriteLine($"Platform healthy after {clock.Elapsed.TotalSeconds:F0} s.");
 
     await using var direct = new NpgsqlConnection(platform.DirectConnectionString);
     await direct.OpenAsync(ct);
     var machine = await MachineInfo.CollectAsync(direct, ct);
+    if (settings.Purge)
+    {
+        var purge = await new PurgeBenchmark(settings, platform.DirectConnectionString).RunAsync(machine, started, clock, ct);
+        await WriteReportAsync(PurgeReport.Render(purge), settings, ct);
+        Console.WriteLine("Stopping the platform...");
+        return 0;
+    }
+
     var variants = BenchVariant.For(settings);
     await BenchTables.ResetAsync(direct, variants, ct);
     Console.WriteLine($"Tables ready: {string.Join(", ", variants.Select(v => v.Table))}. PostgreSQL {machine.PostgresVersion}, {machine.Cores} cores.");
@@ -76,14 +84,7 @@ try
     Console.WriteLine($"  [{clock.Elapsed:mm\\:ss}] Checking the capture trigger's cached plan after a single-row update...");
     var planCache = await PlanCacheCheck.RunAsync(platform.DirectConnectionString, ct);
 
-    var markdown = MarkdownReport.Render(new BenchmarkRun(settings, machine, started, clock.Elapsed, comparisons, storage, plainBytesPerRow, planCache));
-    Console.WriteLine();
-    Console.WriteLine(markdown);
-    if (settings.OutputPath is { } output)
-    {
-        await File.WriteAllTextAsync(output, markdown, ct);
-        Console.WriteLine($"Results written to {Path.GetFullPath(output)}.");
-    }
+    await WriteReportAsync(MarkdownReport.Render(new BenchmarkRun(settings, machine, started, clock.Elapsed, comparisons, storage, plainBytesPerRow, planCache)), settings, ct);
 
     Console.WriteLine("Stopping the platform...");
     return comparisons.All(c => c.Passes) ? 0 : 1;
@@ -98,4 +99,15 @@ static Comparison Report(Comparison comparison, Stopwatch clock)
 {
     Console.WriteLine($"  [{clock.Elapsed:mm\\:ss}] {comparison.Scenario} / {comparison.Path}: {comparison.Summary()}");
     return comparison;
+}
+
+static async Task WriteReportAsync(string markdown, BenchmarkSettings settings, CancellationToken ct)
+{
+    Console.WriteLine();
+    Console.WriteLine(markdown);
+    if (settings.OutputPath is { } output)
+    {
+        await File.WriteAllTextAsync(output, markdown, ct);
+        Console.WriteLine($"Results written to {Path.GetFullPath(output)}.");
+    }
 }
