@@ -218,7 +218,10 @@ public sealed partial class HostileInputTests(PlatformFixture platform, ITestOut
     {
         if (response.Status == 0)
         {
-            return "no HTTP response: " + response.Error;
+            // An oversized request that Kestrel refuses mid-send: it answers 414/431 and closes, and the reset that
+            // follows can discard that answer before the client reads it. A refusal either way, not a crash (the
+            // services' health and every later case show they kept running).
+            return hostile.KestrelMayReject && hostile.Category == "huge" ? null : "no HTTP response: " + response.Error;
         }
 
         if (response.Status >= 500)
