@@ -108,7 +108,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         var steps = new (string Sql, Action<NpgsqlDataReader> Count)[]
         {
             ($"""
-              WITH doomed AS (DELETE FROM {Changes} WHERE id IN (SELECT c.id FROM {Changes} c WHERE {predicate.ChangeSql("c")} AND c.captured_at < $5 ORDER BY c.captured_at LIMIT {limits.BatchSize})
+              WITH doomed AS (DELETE FROM {Changes} WHERE id IN (SELECT c.id FROM {Changes} c WHERE {predicate.ChangeSql("c")} ORDER BY c.captured_at LIMIT {limits.BatchSize})
                               RETURNING table_schema, table_name)
               SELECT table_schema || '.' || table_name, count(*) FROM doomed GROUP BY 1
               """,
@@ -186,7 +186,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
     private async Task<IReadOnlyDictionary<string, long>> CountChangesAsync(NpgsqlConnection connection, PurgePredicate predicate, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"SELECT c.table_schema || '.' || c.table_name, count(*) FROM {Changes} c WHERE {predicate.ChangeSql("c")} AND c.captured_at < $5 GROUP BY 1 ORDER BY 1", connection);
+            $"SELECT c.table_schema || '.' || c.table_name, count(*) FROM {Changes} c WHERE {predicate.ChangeSql("c")} GROUP BY 1 ORDER BY 1", connection);
         command.Parameters.AddRange(predicate.Parameters());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -223,10 +223,10 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
             new() { Value = (now - (policy.ActionWindow ?? policy.DefaultWindow)).UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
         ];
 
-        // Every purgeable change is older than the shortest window's cutoff ($5): callers add that bound so the time
-        // index can find the batch from the oldest end instead of walking past every newer change.
+        // Every purgeable change is older than the shortest window's cutoff ($5); saying so lets the time index find
+        // the rows from the oldest end instead of walking past every newer change. It changes no answer.
         public string ChangeSql(string alias) => $"""
-            ({alias}.captured_at < coalesce(
+            ({alias}.captured_at < $5 AND {alias}.captured_at < coalesce(
                 (SELECT o.cutoff FROM unnest($1::text[], $2::text[], $3::timestamptz[]) o(s, t, cutoff) WHERE o.s = {alias}.table_schema AND o.t = {alias}.table_name),
                 $4))
             """;

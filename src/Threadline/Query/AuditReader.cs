@@ -227,8 +227,8 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
 
         return new AuditTransaction(
             reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2),
-            Text(reader, 3), Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7), Text(reader, 8),
-            Text(reader, 9), Text(reader, 10), Text(reader, 11), reader.IsDBNull(12) ? null : reader.GetInt64(12));
+            AuditEntry.Text(reader, 3), AuditEntry.Text(reader, 4), AuditEntry.Text(reader, 5), AuditEntry.Text(reader, 6), AuditEntry.Text(reader, 7), AuditEntry.Text(reader, 8),
+            AuditEntry.Text(reader, 9), AuditEntry.Text(reader, 10), AuditEntry.Text(reader, 11), reader.IsDBNull(12) ? null : reader.GetInt64(12));
     }
 
     public async Task<IReadOnlyList<AuditChange>> GetChangesAsync(long transactionId, CancellationToken cancellationToken = default)
@@ -245,7 +245,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
         {
             changes.Add(new AuditChange(
                 reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                Json(reader, 5), Json(reader, 6), reader.IsDBNull(7) ? null : reader.GetFieldValue<string[]>(7), Json(reader, 8),
+                AuditEntry.Json(reader, 5), AuditEntry.Json(reader, 6), reader.IsDBNull(7) ? null : reader.GetFieldValue<string[]>(7), AuditEntry.Json(reader, 8),
                 reader.GetFieldValue<DateTimeOffset>(9)));
         }
 
@@ -274,8 +274,4 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
 
         return entries;
     }
-
-    private static string? Text(NpgsqlDataReader reader, int ordinal) => AuditEntry.Text(reader, ordinal);
-
-    private static JsonElement? Json(NpgsqlDataReader reader, int ordinal) => AuditEntry.Json(reader, ordinal);
 }
