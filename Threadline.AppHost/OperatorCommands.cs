@@ -72,7 +72,8 @@ internal static class OperatorCommands
     {
         var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken)
             ?? throw new InvalidOperationException($"{resource.Name} has no connection string yet.");
-        var connection = new NpgsqlConnection(connectionString);
+        // Unpooled: commands are rare, and a pooled connection would be a dead one after a database or pooler restart.
+        var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
         await connection.OpenAsync(cancellationToken);
         return connection;
     }

@@ -43,7 +43,7 @@ public static class AuthenticationExtensions
     {
         var secret = builder.Configuration[PlatformConfig.SigningKey]
             ?? throw new InvalidOperationException($"{PlatformConfig.SigningKey} is missing.");
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = DependencyFailures.Describe);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(options =>
             {
@@ -63,9 +63,15 @@ public static class AuthenticationExtensions
     public static WebApplication UsePlatformAuthentication(this WebApplication app)
     {
         // Malformed request bodies surface as BadHttpRequestException (thrown in Development): answer with their 4xx, not 500.
+        // An unreachable database is a 503 the caller can retry (DependencyFailures), not a 500.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = exception => exception is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : 500,
+            StatusCodeSelector = exception => exception switch
+            {
+                Microsoft.AspNetCore.Http.BadHttpRequestException bad => bad.StatusCode,
+                _ when DependencyFailures.IsDatabaseUnavailable(exception) => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
         });
         // A bodiless 4xx (401/403 from authentication, 404/405 from routing, 415 from binding) gets a problem-details body
         // whatever the Accept header says: the default handler falls back to text/plain for, say, Accept: application/xml.

@@ -31,6 +31,12 @@ public sealed class PgBouncerSettings
 
     public string StatsUser { get; init; } = "pgbouncer_stats";
 
+    /// <summary>
+    /// The stats user's password, generated per AppHost run and written only to the auth file: the user exists in
+    /// PgBouncer alone (read-only SHOW commands on its admin console), never in PostgreSQL.
+    /// </summary>
+    public string StatsPassword { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
     internal string RenderIni(string listenAddress, int listenPort, string authFile)
     {
         var template = File.ReadAllText(TemplatePath);
@@ -66,6 +72,8 @@ public sealed class PgBouncerSettings
             var value = await InfrastructureRuntime.ValueAsync(password, cancellationToken).ConfigureAwait(false);
             lines.Append(Quote(user)).Append(' ').Append(Quote(value)).Append('\n');
         }
+
+        lines.Append(Quote(StatsUser)).Append(' ').Append(Quote(StatsPassword)).Append('\n');
 
         return lines.ToString();
 

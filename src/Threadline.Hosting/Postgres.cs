@@ -121,7 +121,8 @@ public static class PostgresExtensions
         serverBuilder.OnResourceReady(async (r, e, ct) =>
         {
             var connectionString = await resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false);
-            await using var connection = new NpgsqlConnection(connectionString + ";Database=postgres");
+            // Unpooled: this runs again after every restart, when a pooled connection would be a dead one.
+            await using var connection = new NpgsqlConnection(connectionString + ";Database=postgres;Pooling=false");
             await connection.OpenAsync(ct).ConfigureAwait(false);
             await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
             exists.Parameters.Add(new NpgsqlParameter { Value = databaseName });

@@ -16,6 +16,11 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
 {
     private const int BatchSize = 50;
     private static readonly TimeSpan Sweep = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+
+    // A batch holds its rows locked in a pooled transaction while it publishes; with the broker down it gives up
+    // after this long rather than pin one of the pooler's few server connections for the whole outage.
+    private static readonly TimeSpan BatchTimeout = TimeSpan.FromSeconds(10);
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Asks for a dispatch now (after a commit that wrote outbox rows).</summary>
@@ -32,13 +37,18 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
                 {
                 }
 
+                if (delay != Sweep)
+                {
+                    logger.LogInformation("Outbox dispatch recovered");
+                }
+
                 delay = Sweep;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 // Broker or database unavailable: the rows stay pending; back off and try again.
                 logger.LogWarning(ex, "Outbox dispatch failed; retrying in {Delay}", delay);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
             }
 
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -53,8 +63,11 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
         }
     }
 
-    private async Task<int> DispatchBatchAsync(CancellationToken cancellationToken)
+    private async Task<int> DispatchBatchAsync(CancellationToken stoppingToken)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(BatchTimeout);
+        var cancellationToken = timeout.Token;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PostsDbContext>();
         var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();

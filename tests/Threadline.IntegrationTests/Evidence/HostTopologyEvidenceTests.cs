@@ -30,6 +30,7 @@ public sealed class HostTopologyEvidenceTests(PlatformFixture platform)
     [
         "pool_mode", "default_pool_size", "max_db_connections", "min_pool_size", "reserve_pool_size", "max_client_conn",
         "server_reset_query", "server_reset_query_always", "max_prepared_statements", "ignore_startup_parameters", "auth_type", "stats_users",
+        "server_login_retry", "query_wait_timeout",
     ];
 
     private static readonly (string Service, string Database)[] Clients =

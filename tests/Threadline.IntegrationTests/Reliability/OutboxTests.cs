@@ -36,7 +36,7 @@ public sealed class OutboxTests(PlatformFixture platform)
         var found = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.posts WHERE title = $1", title);
         Assert.True(found == 1, "the crashed request's post should be committed: the crash point is after the commit");
         var postId = await AuditRows.ScalarAsync<long>(db, "SELECT id FROM public.posts WHERE title = $1", title);
-        await RestartPostsApiAsync();
+        await platform.StartAgainAsync(ResourceNames.PostsApi);
 
         var rows = await AuditRows.WaitForPostAsync(platform, postId, r => r.Any(x => x.Source == "job"), TimeSpan.FromSeconds(60));
         // The job can finish before the dispatcher commits its "dispatched" mark, so the row is looked up without it.
@@ -71,17 +71,6 @@ public sealed class OutboxTests(PlatformFixture platform)
         Assert.Single(rows, r => r.Source == "job");
         Assert.Equal(1L, await AuditRows.ScalarAsync<long>(db,
             "SELECT count(*) FROM threadline.actions a WHERE a.name = 'posts.refresh' AND a.actor_id = $1", subject));
-    }
-
-    private async Task RestartPostsApiAsync()
-    {
-        var api = platform.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == ResourceNames.PostsApi);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await platform.App.ResourceNotifications.WaitForResourceAsync(ResourceNames.PostsApi,
-            e => e.Snapshot.State?.Text is not null && KnownResourceStates.TerminalStates.Contains(e.Snapshot.State.Text), timeout.Token);
-        var started = await platform.App.ResourceCommands.ExecuteCommandAsync(api, KnownResourceCommands.StartCommand, timeout.Token);
-        Assert.True(started.Success, started.Message);
-        await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.PostsApi, timeout.Token);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
