@@ -130,6 +130,54 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         output.WriteLine($"Worker SIGKILLed while its consume waited on the post's row lock; after restart the redelivered job ran once in {recovered.TotalSeconds:F1} s (job rows 1, posts.refresh actions 1, processed_messages 1)");
     }
 
+    [Fact]
+    public async Task A_worker_killed_during_a_job_burst_runs_every_job_exactly_once_after_restart()
+    {
+        const int Posts = 300;
+        var subject = $"worker-burst-{Guid.NewGuid():N}";
+        using var client = platform.CreateClient(ResourceNames.PostsApi, subject);
+
+        // The jobs queue up while the worker is down, so the restarted worker meets a backlog, and the kill lands
+        // while part of it is done and the rest is prefetched, being consumed, or still queued.
+        await platform.KillAsync(ResourceNames.JobWorker);
+        var ids = new ConcurrentBag<long>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, Posts), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            var created = await client.CreatePostAsync($"burst-job-{i}", "one two three");
+            Assert.Equal(HttpStatusCode.Created, created.Response.StatusCode);
+            ids.Add(created.Id);
+        });
+        var postIds = ids.ToArray();
+
+        await using var db = await platform.OpenDirectAsync();
+        const string Done = "SELECT count(*) FROM public.posts WHERE id = ANY($1) AND indexed_at IS NOT NULL";
+        await platform.RunCommandAsync(ResourceNames.JobWorker, KnownResourceCommands.StartCommand);
+        var started = false;
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); !started && DateTime.UtcNow < deadline; await Task.Delay(50))
+        {
+            started = await AuditRows.ScalarAsync<long>(db, Done, postIds) >= 10;
+        }
+
+        Assert.True(started, "the restarted worker ran no job within 90 s");
+        await platform.KillAsync(ResourceNames.JobWorker);
+        var doneAtKill = await AuditRows.ScalarAsync<long>(db, Done, postIds);
+
+        var restart = Stopwatch.StartNew();
+        await platform.StartAgainAsync(ResourceNames.JobWorker);
+        Assert.True(await WaitForAsync(TimeSpan.FromSeconds(120), async () => await AuditRows.ScalarAsync<long>(db, Done, postIds) == Posts),
+            $"only {await AuditRows.ScalarAsync<long>(db, Done, postIds)} of {Posts} jobs ran after the restart");
+        var recovered = restart.Elapsed;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        var jobRows = await AuditRows.WhereAsync(platform, "c.table_name = 'posts' AND t.source = 'job' AND t.actor_id = $1", subject);
+        var actions = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.actions WHERE name = 'posts.refresh' AND actor_id = $1", subject);
+        output.WriteLine($"Worker SIGKILLed with {doneAtKill} of {Posts} jobs done; all done {recovered.TotalSeconds:F1} s after the restart began; job rows {jobRows.Count} over {jobRows.Select(r => r.RowKey).Distinct().Count()} posts, posts.refresh actions {actions}");
+        Assert.True(doneAtKill < Posts, "every job had finished before the kill; this test proved nothing");
+        Assert.Equal(Posts, jobRows.Count);
+        Assert.Equal(Posts, jobRows.Select(r => r.RowKey).Distinct().Count());
+        Assert.Equal(Posts, (int)actions);
+    }
+
     /// <summary>
     /// Direct library writes (Npgsql batches through PgBouncer) and HTTP writes to posts-api, concurrently, while
     /// <paramref name="resource"/> restarts. Failures must be errors (HTTP 503 with problem details); every committed
