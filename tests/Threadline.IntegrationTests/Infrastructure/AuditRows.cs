@@ -26,22 +26,18 @@ public static class AuditRows
     public static Task<IReadOnlyList<AuditRow>> WhereAsync(PlatformFixture platform, string condition, params object[] parameters) =>
         QueryAsync(platform, $"{Select} WHERE {condition} ORDER BY c.id", parameters);
 
+    /// <summary>How many actions named <paramref name="name"/> <paramref name="actorId"/> recorded (a job run twice records two).</summary>
+    public static Task<long> ActionCountAsync(NpgsqlConnection connection, string name, string actorId) =>
+        ScalarAsync<long>(connection, "SELECT count(*) FROM threadline.actions WHERE name = $1 AND actor_id = $2", name, actorId);
+
     /// <summary>Polls until <paramref name="predicate"/> holds (for asynchronous job paths), or fails with what it saw.</summary>
     public static async Task<IReadOnlyList<AuditRow>> WaitForPostAsync(PlatformFixture platform, long postId, Func<IReadOnlyList<AuditRow>, bool> predicate, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(45));
-        IReadOnlyList<AuditRow> rows;
-        do
+        IReadOnlyList<AuditRow> rows = [];
+        if (await Eventually.TrueWithinAsync(timeout ?? TimeSpan.FromSeconds(45), async () => predicate(rows = await ForPostAsync(platform, postId)), TimeSpan.FromMilliseconds(200)))
         {
-            rows = await ForPostAsync(platform, postId);
-            if (predicate(rows))
-            {
-                return rows;
-            }
-
-            await Task.Delay(200);
+            return rows;
         }
-        while (DateTime.UtcNow < deadline);
 
         throw new Xunit.Sdk.XunitException($"Audit rows for post {postId} never matched; last seen: {string.Join("; ", rows)}");
     }

@@ -9,6 +9,7 @@ using Npgsql;
 using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Npgsql;
 using Threadline.Platform;
+using Threadline.Platform.Posts;
 using Xunit.Abstractions;
 
 namespace Threadline.IntegrationTests.Reliability;
@@ -60,8 +61,7 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         await platform.RunCommandAsync(ResourceNames.RabbitMQ, KnownResourceCommands.StartCommand);
         var restarted = Stopwatch.StartNew();
         await using var db = await platform.OpenDirectAsync();
-        var jobsDone = await WaitForAsync(TimeSpan.FromSeconds(120), async () =>
-            await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.posts WHERE id = ANY($1) AND indexed_at IS NOT NULL", posts.ToArray()) == posts.Count);
+        var jobsDone = await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(120), async () => await JobsDoneAsync(db, posts.ToArray()) == posts.Count);
         var drained = restarted.Elapsed;
         Assert.True(jobsDone, "not every accepted post had its job run within 120 s of the broker's return");
         // Any late redelivery would show up as a second job row.
@@ -69,7 +69,7 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
 
         var jobRows = await AuditRows.WhereAsync(platform, "c.table_name = 'posts' AND t.source = 'job' AND t.actor_id = $1", subject);
         var perPost = jobRows.GroupBy(r => r.RowKey).ToDictionary(g => g.Key!, g => g.Count());
-        var actions = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.actions WHERE name = 'posts.refresh' AND actor_id = $1", subject);
+        var actions = await AuditRows.ActionCountAsync(db, PostActions.Refresh, subject);
         var processed = await AuditRows.ScalarAsync<long>(db, """
             SELECT count(*) FROM public.processed_messages p JOIN public.outbox_messages o ON o.message_id = p.message_id
              WHERE (o.payload ->> 'PostId')::bigint = ANY($1)
@@ -106,7 +106,7 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
             }
 
             await platform.StartAgainAsync(ResourceNames.JobWorker);
-            var blocked = await WaitForAsync(TimeSpan.FromSeconds(60), async () => await AuditRows.ScalarAsync<long>(db, """
+            var blocked = await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(60), async () => await AuditRows.ScalarAsync<long>(db, """
                 SELECT count(*) FROM pg_stat_activity
                  WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE 'UPDATE%posts%'
                 """) == 1);
@@ -125,7 +125,7 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         var job = Assert.Single(rows, r => r.Source == "job");
         Assert.Equal((subject, messageId.ToString("D")), (job.ActorId, job.JobId));
         Assert.Equal(1L, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.processed_messages WHERE message_id = $1", messageId));
-        Assert.Equal(1L, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.actions WHERE name = 'posts.refresh' AND actor_id = $1", subject));
+        Assert.Equal(1L, await AuditRows.ActionCountAsync(db, PostActions.Refresh, subject));
         Assert.Equal(4, await AuditRows.ScalarAsync<int>(db, "SELECT word_count FROM public.posts WHERE id = $1", created.Id));
         output.WriteLine($"Worker SIGKILLed while its consume waited on the post's row lock; after restart the redelivered job ran once in {recovered.TotalSeconds:F1} s (job rows 1, posts.refresh actions 1, processed_messages 1)");
     }
@@ -150,27 +150,21 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         var postIds = ids.ToArray();
 
         await using var db = await platform.OpenDirectAsync();
-        const string Done = "SELECT count(*) FROM public.posts WHERE id = ANY($1) AND indexed_at IS NOT NULL";
         await platform.RunCommandAsync(ResourceNames.JobWorker, KnownResourceCommands.StartCommand);
-        var started = false;
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); !started && DateTime.UtcNow < deadline; await Task.Delay(50))
-        {
-            started = await AuditRows.ScalarAsync<long>(db, Done, postIds) >= 10;
-        }
-
+        var started = await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(90), async () => await JobsDoneAsync(db, postIds) >= 10, TimeSpan.FromMilliseconds(50));
         Assert.True(started, "the restarted worker ran no job within 90 s");
         await platform.KillAsync(ResourceNames.JobWorker);
-        var doneAtKill = await AuditRows.ScalarAsync<long>(db, Done, postIds);
+        var doneAtKill = await JobsDoneAsync(db, postIds);
 
         var restart = Stopwatch.StartNew();
         await platform.StartAgainAsync(ResourceNames.JobWorker);
-        Assert.True(await WaitForAsync(TimeSpan.FromSeconds(120), async () => await AuditRows.ScalarAsync<long>(db, Done, postIds) == Posts),
-            $"only {await AuditRows.ScalarAsync<long>(db, Done, postIds)} of {Posts} jobs ran after the restart");
+        Assert.True(await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(120), async () => await JobsDoneAsync(db, postIds) == Posts),
+            $"only {await JobsDoneAsync(db, postIds)} of {Posts} jobs ran after the restart");
         var recovered = restart.Elapsed;
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         var jobRows = await AuditRows.WhereAsync(platform, "c.table_name = 'posts' AND t.source = 'job' AND t.actor_id = $1", subject);
-        var actions = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.actions WHERE name = 'posts.refresh' AND actor_id = $1", subject);
+        var actions = await AuditRows.ActionCountAsync(db, PostActions.Refresh, subject);
         output.WriteLine($"Worker SIGKILLed with {doneAtKill} of {Posts} jobs done; all done {recovered.TotalSeconds:F1} s after the restart began; job rows {jobRows.Count} over {jobRows.Select(r => r.RowKey).Distinct().Count()} posts, posts.refresh actions {actions}");
         Assert.True(doneAtKill < Posts, "every job had finished before the kill; this test proved nothing");
         Assert.Equal(Posts, jobRows.Count);
@@ -339,47 +333,27 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         Assert.True(httpCommitted >= http.Ok, $"{http.Ok} posts answered 201 but only {httpCommitted} committed");
 
         // Recovered: both paths write again.
-        Assert.True(await WaitForAsync(TimeSpan.FromSeconds(30), async () =>
+        Assert.True(await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(30), async () =>
             (await httpClient.PostAsJsonAsync("/posts", new { title = $"{run}-after", body = "recovered" })).StatusCode == HttpStatusCode.Created));
     }
 
     private async Task<DateTime> ServerStartTimeAsync()
     {
-        NpgsqlConnection.ClearAllPools();
         await using var db = await platform.OpenDirectAsync();
         return await AuditRows.ScalarAsync<DateTime>(db, "SELECT pg_postmaster_start_time()");
     }
+
+    /// <summary>How many of <paramref name="postIds"/> their refresh job has run for.</summary>
+    private static Task<long> JobsDoneAsync(NpgsqlConnection db, long[] postIds) =>
+        AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.posts WHERE id = ANY($1) AND indexed_at IS NOT NULL", postIds);
 
     /// <summary>Waits until the outbox row of <paramref name="postId"/> is published, and returns its message id.</summary>
     private static async Task<Guid> AwaitOutboxDispatchAsync(NpgsqlConnection db, long postId)
     {
         const string Dispatched = "SELECT count(*) FROM public.outbox_messages WHERE (payload ->> 'PostId')::bigint = $1 AND dispatched_at IS NOT NULL";
-        Assert.True(await WaitForAsync(TimeSpan.FromSeconds(30), async () => await AuditRows.ScalarAsync<long>(db, Dispatched, postId) == 1),
+        Assert.True(await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(30), async () => await AuditRows.ScalarAsync<long>(db, Dispatched, postId) == 1),
             $"post {postId}'s message was never published");
         return await AuditRows.ScalarAsync<Guid>(db, "SELECT message_id FROM public.outbox_messages WHERE (payload ->> 'PostId')::bigint = $1", postId);
-    }
-
-    private static async Task<bool> WaitForAsync(TimeSpan timeout, Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return true;
-                }
-            }
-            catch (Exception ex) when (ex is NpgsqlException or HttpRequestException)
-            {
-                // Still recovering.
-            }
-
-            await Task.Delay(250);
-        }
-
-        return false;
     }
 
     /// <summary>Counts outcomes of a burst and when its failures began and ended.</summary>

@@ -102,20 +102,10 @@ public sealed class MixedLoadTests(PlatformFixture platform, ITestOutputHelper o
     private async Task WaitForJobsAsync(long[] ids)
     {
         await using var db = await platform.OpenDirectAsync();
-        var deadline = DateTime.UtcNow.AddMinutes(4);
-        long pending;
-        do
-        {
-            pending = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.posts WHERE id = ANY ($1) AND indexed_at IS NULL", ids);
-            if (pending == 0)
-            {
-                return;
-            }
-
-            await Task.Delay(500);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        Assert.Fail($"{pending} of {ids.Length} jobs never ran");
+        long pending = ids.Length;
+        var done = await Eventually.TrueWithinAsync(TimeSpan.FromMinutes(4), async () =>
+            (pending = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.posts WHERE id = ANY ($1) AND indexed_at IS NULL", ids)) == 0,
+            TimeSpan.FromMilliseconds(500));
+        Assert.True(done, $"{pending} of {ids.Length} jobs never ran");
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Platform;
+using Threadline.Platform.Posts;
 
 namespace Threadline.IntegrationTests.Reliability;
 
@@ -63,23 +64,12 @@ public sealed class OutboxTests(PlatformFixture platform)
             Assert.NotNull(await reset.ExecuteScalarAsync());
         }
 
-        await WaitUntilAsync(async () => await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.outbox_messages WHERE payload ->> 'PostId' = $1 AND dispatched_at IS NULL", id) == 0);
+        Assert.True(await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(30), async () => await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.outbox_messages WHERE payload ->> 'PostId' = $1 AND dispatched_at IS NULL", id) == 0), "timed out");
         // Give the worker time to receive and drop the duplicate.
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         var rows = await AuditRows.ForPostAsync(platform, created.Id);
         Assert.Single(rows, r => r.Source == "job");
-        Assert.Equal(1L, await AuditRows.ScalarAsync<long>(db,
-            "SELECT count(*) FROM threadline.actions a WHERE a.name = 'posts.refresh' AND a.actor_id = $1", subject));
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(200);
-        }
+        Assert.Equal(1L, await AuditRows.ActionCountAsync(db, PostActions.Refresh, subject));
     }
 }
