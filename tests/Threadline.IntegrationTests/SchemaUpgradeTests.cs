@@ -43,6 +43,54 @@ public sealed class SchemaUpgradeTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_version_5_install_with_history_moves_to_the_cheaper_capture_in_place()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "upgrade5");
+        await using var db = await database.OpenAsync();
+        var installer = new SchemaInstaller();
+        await installer.InstallAsync(db, toVersion: 5);
+        await db.ExecAsync("CREATE TABLE public.orders (id bigint PRIMARY KEY, status text, card text)");
+        var capture = new CaptureManager();
+        var options = new TableCaptureOptions("orders") { Mask = ["card"], RequireActor = true };
+        await capture.EnableAsync(db, options);
+        var before = new AuditContext(ActorRef.User("before-upgrade")) { RequestId = "req-5" };
+        await db.ExecAuditedAsync(before,
+            "INSERT INTO public.orders VALUES (1, 'new', '4111'), (2, 'new', '4222')",
+            "SELECT threadline.record_action('orders.import')",
+            "UPDATE public.orders SET status = 'paid' WHERE id = 1");
+
+        var upgrade = await installer.InstallAsync(db);
+
+        Assert.Equal([6], upgrade.Applied);
+        // The V005 trigger function keeps working against the V006 transaction function until capture is re-applied.
+        var between = new AuditContext(ActorRef.User("between"));
+        await db.ExecAuditedAsync(between, "UPDATE public.orders SET status = 'shipped' WHERE id = 1");
+        await capture.EnableAsync(db, options);
+        var after = new AuditContext(ActorRef.User("after-upgrade"));
+        await db.ExecAuditedAsync(after, "SELECT threadline.record_action('orders.cleanup')", "DELETE FROM public.orders WHERE id = 2");
+        await db.ExecAuditedAsync(after, "UPDATE public.orders SET status = status WHERE id = 1");
+
+        var history = await AuditRows.ScalarAsync<string>(db, """
+            SELECT string_agg(format('%s %s %s %s %s %s', c.op, t.actor_id, c.row_key, coalesce(c.changed_fields::text, '-'), coalesce(c.data_after, c.data_before), coalesce(a.name, '-')), ' | ' ORDER BY c.id)
+              FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+              LEFT JOIN threadline.actions a ON a.id = t.action_id
+            """);
+        Assert.Equal(string.Join(" | ",
+            """insert before-upgrade {"id": 1} - {"id": 1, "card": "[REDACTED]", "status": "new"} orders.import""",
+            """insert before-upgrade {"id": 2} - {"id": 2, "card": "[REDACTED]", "status": "new"} orders.import""",
+            """update before-upgrade {"id": 1} {status} {"id": 1, "card": "[REDACTED]", "status": "paid"} orders.import""",
+            """update between {"id": 1} {status} {"id": 1, "card": "[REDACTED]", "status": "shipped"} -""",
+            """delete after-upgrade {"id": 2} - {"id": 2, "card": "[REDACTED]", "status": "new"} orders.cleanup"""), history);
+        // Rows written before the upgrade keep their raw context; the bridges' JSON is no longer stored twice.
+        Assert.Equal("req-5 true | - false | - false", await AuditRows.ScalarAsync<string>(db,
+            "SELECT string_agg(format('%s %s', coalesce(request_id, '-'), (context IS NOT NULL)::text), ' | ' ORDER BY id) FROM threadline.transactions"));
+        Assert.Equal(0L, await AuditRows.ScalarAsync<long>(db,
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'threadline.changes'::regclass AND contype IN ('f', 'c')"));
+        var strict = await Assert.ThrowsAsync<PostgresException>(() => db.ExecAsync("UPDATE public.orders SET status = 'lost' WHERE id = 1"));
+        Assert.Equal("42501", strict.SqlState);
+    }
+
+    [Fact]
     public async Task The_review_script_applies_cleanly_step_by_step_and_the_installer_agrees()
     {
         await using var database = await TemporaryDatabase.CreateAsync(platform, "script");

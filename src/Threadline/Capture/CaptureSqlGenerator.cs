@@ -184,7 +184,7 @@ public static class CaptureSqlGenerator
         const string alias = "threadline_baseline_row";
         return $"""
             INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_after, captured_at)
-            SELECT {s}.ensure_transaction({SqlIdentifier.Literal($"{table.Schema}.{table.Table}")}, false), {SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)},
+            SELECT (SELECT {s}.ensure_transaction({SqlIdentifier.Literal($"{table.Schema}.{table.Table}")}, false)), {SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)},
                    'baseline', {images.Key(alias)}, {images.Masked(images.Row(alias))}, clock_timestamp()
               FROM {SqlIdentifier.Qualified(table.Schema, table.Table)} {alias};
             """;
@@ -234,48 +234,35 @@ public static class CaptureSqlGenerator
         var beforeValue = options.Mask.Count == 0
             ? "u.before_row -> e.key"
             : $"CASE WHEN e.key = ANY ({maskArray}) THEN {placeholder} ELSE u.before_row -> e.key END";
-        var noOpFilter = options.RecordNoOpUpdates ? "" : "\n                 WHERE d.fields IS NOT NULL";
+        var noOpFilter = options.RecordNoOpUpdates ? "" : "\n                     WHERE d.fields IS NOT NULL";
+        var transaction = $"(SELECT {s}.ensure_transaction({qualifiedLiteral}, {requireActor}))";
 
         return $"""
             CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
             LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
             BEGIN
+                -- One statement per firing. The transaction row comes from an uncorrelated scalar subquery: PostgreSQL runs
+                -- it once, when the first row is written, so a statement that changed no row creates no transaction row.
                 IF TG_OP = 'INSERT' THEN
-                    WITH c AS (
-                        SELECT {Key(NewAlias)} AS row_key, {Masked(Row(NewAlias))} AS data_after FROM new_rows {NewAlias}
-                    ), tx AS (
-                        SELECT {s}.ensure_transaction({qualifiedLiteral}, {requireActor}) AS id WHERE EXISTS (SELECT FROM c)
-                    )
                     INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_after, captured_at)
-                    SELECT tx.id, {schemaLiteral}, {tableLiteral}, 'insert', c.row_key, c.data_after, clock_timestamp() FROM c CROSS JOIN tx;
+                    SELECT {transaction}, {schemaLiteral}, {tableLiteral}, 'insert', {Key(NewAlias)}, {Masked(Row(NewAlias))}, clock_timestamp()
+                      FROM new_rows {NewAlias};
                 ELSIF TG_OP = 'UPDATE' THEN
                     -- Transition tables hold old and new images in the same order; zipping the two arrays pairs them even when a
                     -- key changes, in linear time whatever plan PL/pgSQL cached (a join cached for a one-row statement went quadratic).
-                    WITH z AS (
-                        SELECT z.before_full, z.after_full
-                          FROM unnest((SELECT array_agg(to_jsonb({OldAlias})) FROM old_rows {OldAlias}),
-                                      (SELECT array_agg(to_jsonb({NewAlias})) FROM new_rows {NewAlias})) AS z(before_full, after_full)
-                    ), u AS (
-                        SELECT {images.KeyOf("z.after_full")} AS row_key, {images.Json("z.after_full")} AS after_row, {images.Json("z.before_full")} AS before_row FROM z
-                    ), c AS (
-                        SELECT u.row_key, {Masked("u.after_row")} AS data_after, d.fields, d.before
-                          FROM u CROSS JOIN LATERAL (
-                              SELECT array_agg(e.key ORDER BY e.key) AS fields, jsonb_object_agg(e.key, {beforeValue}) AS before
-                                FROM jsonb_each(u.after_row) e
-                               WHERE e.value IS DISTINCT FROM u.before_row -> e.key) d{noOpFilter}
-                    ), tx AS (
-                        SELECT {s}.ensure_transaction({qualifiedLiteral}, {requireActor}) AS id WHERE EXISTS (SELECT FROM c)
-                    )
                     INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at)
-                    SELECT tx.id, {schemaLiteral}, {tableLiteral}, 'update', c.row_key, c.data_after, c.fields, c.before, clock_timestamp() FROM c CROSS JOIN tx;
+                    SELECT {transaction}, {schemaLiteral}, {tableLiteral}, 'update', u.row_key, {Masked("u.after_row")}, d.fields, d.before, clock_timestamp()
+                      FROM (SELECT {images.KeyOf("z.after_full")} AS row_key, {images.Json("z.after_full")} AS after_row, {images.Json("z.before_full")} AS before_row
+                              FROM unnest((SELECT array_agg(to_jsonb({OldAlias})) FROM old_rows {OldAlias}),
+                                          (SELECT array_agg(to_jsonb({NewAlias})) FROM new_rows {NewAlias})) AS z(before_full, after_full)) u
+                     CROSS JOIN LATERAL (
+                          SELECT array_agg(e.key ORDER BY e.key) AS fields, jsonb_object_agg(e.key, {beforeValue}) AS before
+                            FROM jsonb_each(u.after_row) e
+                           WHERE e.value IS DISTINCT FROM u.before_row -> e.key) d{noOpFilter};
                 ELSIF TG_OP = 'DELETE' THEN
-                    WITH c AS (
-                        SELECT {Key(OldAlias)} AS row_key, {Masked(Row(OldAlias))} AS data_before FROM old_rows {OldAlias}
-                    ), tx AS (
-                        SELECT {s}.ensure_transaction({qualifiedLiteral}, {requireActor}) AS id WHERE EXISTS (SELECT FROM c)
-                    )
                     INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_before, captured_at)
-                    SELECT tx.id, {schemaLiteral}, {tableLiteral}, 'delete', c.row_key, c.data_before, clock_timestamp() FROM c CROSS JOIN tx;
+                    SELECT {transaction}, {schemaLiteral}, {tableLiteral}, 'delete', {Key(OldAlias)}, {Masked(Row(OldAlias))}, clock_timestamp()
+                      FROM old_rows {OldAlias};
                 ELSIF TG_OP = 'TRUNCATE' THEN
                     INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, captured_at)
                     VALUES ({s}.ensure_transaction({qualifiedLiteral}, {requireActor}), {schemaLiteral}, {tableLiteral}, 'truncate', clock_timestamp());

@@ -65,7 +65,6 @@ public sealed class PartitioningManager(ThreadlineSchemaOptions? options = null)
             DROP TABLE {Changes};
             ALTER TABLE {s}.changes_partitioned RENAME TO changes;
             ALTER TABLE {Changes} ADD CONSTRAINT changes_pkey PRIMARY KEY (id, captured_at);
-            ALTER TABLE {Changes} ADD CONSTRAINT changes_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES {s}.transactions (id) ON DELETE CASCADE;
             {string.Join("\n", indexes)}
             CREATE TABLE {s}.changes_default PARTITION OF {Changes} DEFAULT;
             ALTER TABLE {Changes} OWNER TO {SqlIdentifier.Quote(_options.OwnerRole)};
