@@ -1,11 +1,13 @@
 using Microsoft.Playwright;
+using Threadline.IntegrationTests.Infrastructure;
 
 namespace Threadline.IntegrationTests.Browser;
 
 /// <summary>
 /// One Playwright driver and one headless Debian Chromium, shared by the browser tests. Nothing is downloaded: the
 /// driver (with its node) ships in the Microsoft.Playwright package, and the browser is the distribution's
-/// <c>chromium</c> package (<c>.ci/run</c> installs it). Anything missing fails the tests with a message; never a skip.
+/// <c>chromium</c> package, installed here when missing (as root; otherwise the message names the command). Anything
+/// else missing fails the tests with a message; never a skip.
 /// </summary>
 public sealed class ChromiumFixture : IAsyncLifetime
 {
@@ -18,12 +20,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ExecutablePath))
-        {
-            throw new InvalidOperationException(
-                $"Chromium is not installed at {ExecutablePath}. The browser tests drive Debian's chromium package: " +
-                "run 'apt-get install -y chromium' (as root; .ci/run does this).");
-        }
+        await DebianPackage.EnsureAsync("chromium", ExecutablePath, "the browser tests");
 
         try
         {
