@@ -47,7 +47,7 @@ public sealed class LocalRunDirectory
     public static LocalRunDirectory Create(string root, string? serviceUser = null, ILogger? logger = null)
     {
         root = System.IO.Path.GetFullPath(root);
-        Directory.CreateDirectory(root);
+        CreateSearchable(root);
         if (serviceUser is not null && !CanTraverse(serviceUser, root))
         {
             var fallback = FallbackRoot(root);
@@ -55,7 +55,7 @@ public sealed class LocalRunDirectory
                 "The {User} user cannot reach {Root} ({Blocker}); this run keeps its local data in {Fallback} instead. " +
                 "No folder's permissions were changed; set Threadline:LocalDataRoot to choose another place.",
                 serviceUser, root, DescribeBlocker(root), fallback);
-            Directory.CreateDirectory(fallback);
+            CreateSearchable(fallback);
             if (!CanTraverse(serviceUser, fallback))
             {
                 throw new InvalidOperationException(
@@ -87,8 +87,33 @@ public sealed class LocalRunDirectory
         }
 
         var path = System.IO.Path.Combine(root, $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
-        Directory.CreateDirectory(path);
+        CreateSearchable(path);
         return new LocalRunDirectory(path, root);
+    }
+
+    /// <summary>
+    /// Creates a folder, and any missing parents, as 0755 whatever the umask, so the service user can pass through the
+    /// folders this code creates. Folders that already exist are left exactly as they are.
+    /// </summary>
+    private static void CreateSearchable(string path)
+    {
+        var missing = new List<string>();
+        for (var dir = new DirectoryInfo(path); dir is not null && !dir.Exists; dir = dir.Parent)
+        {
+            missing.Add(dir.FullName);
+        }
+
+        Directory.CreateDirectory(path);
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        foreach (var created in missing)
+        {
+            File.SetUnixFileMode(created, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
     }
 
     /// <summary>One fallback root per configured root, so pruning still only sees runs of the same checkout.</summary>
