@@ -121,7 +121,8 @@ public sealed class LocalHostingTests(ITestOutputHelper output)
             }
             finally
             {
-                TryDelete(run.Path);
+                // The fallback root is named after this test's unique root, so it holds nothing else.
+                TryDelete(run.Root);
             }
         }
         finally
