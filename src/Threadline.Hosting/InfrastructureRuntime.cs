@@ -20,6 +20,15 @@ public sealed class InfrastructureRuntime
         RunDirectory = runDirectory;
     }
 
+    /// <summary>The system user PostgreSQL and PgBouncer run as when the AppHost runs as root.</summary>
+    public const string ServiceUser = "postgres";
+
+    /// <summary>
+    /// Test-only: replaces the <c>postgres</c> server executable (not initdb), so tests can force a resource whose process
+    /// fails at start and check what the failure report says. Never set outside tests.
+    /// </summary>
+    public const string TestingPostgresCommandKey = "Threadline:Testing:PostgresCommand";
+
     public IDistributedApplicationBuilder Builder { get; }
 
     public RuntimeMode Mode { get; }
@@ -49,7 +58,8 @@ public sealed class InfrastructureRuntime
             var allowInstall = !string.Equals(builder.Configuration["Threadline:InstallPrerequisites"], "false", StringComparison.OrdinalIgnoreCase);
             binaries = LocalBinaries.Resolve(logger, allowInstall);
             var root = builder.Configuration["Threadline:LocalDataRoot"] ?? Path.Combine(builder.AppHostDirectory, ".threadline");
-            runDirectory = LocalRunDirectory.Create(root);
+            // PostgreSQL and PgBouncer run as the postgres user (when this process is root), which must reach the run folder.
+            runDirectory = LocalRunDirectory.Create(root, ServiceUser, logger);
         }
 
         logger.LogInformation("Threadline infrastructure runtime: {Mode} ({Reason}){Data}", mode, reason,

@@ -174,7 +174,7 @@ public static class PgBouncerExtensions
             var port = FreePort.Next();
             var ini = Path.Combine(directory, "pgbouncer.ini");
             var userList = Path.Combine(directory, "userlist.txt");
-            var (command, args) = runtime.AsUser("postgres", runtime.LocalBinaries.PgBouncer, [ini]);
+            var (command, args) = runtime.AsUser(InfrastructureRuntime.ServiceUser, runtime.LocalBinaries.PgBouncer, [ini]);
             var executable = builder.AddResource(new PgBouncerExecutableResource(name, command, directory, settings))
                 .WithArgs(args.ToArray())
                 .WithEndpoint(name: PgBouncerSettings.EndpointName, port: port, targetPort: port, scheme: "tcp", isProxied: false);
@@ -183,7 +183,7 @@ public static class PgBouncerExtensions
                 await File.WriteAllTextAsync(ini, settings.RenderIni("127.0.0.1", port, userList), ct).ConfigureAwait(false);
                 await File.WriteAllTextAsync(userList, await settings.RenderUserListAsync(ct).ConfigureAwait(false), ct).ConfigureAwait(false);
                 if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(userList, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                LocalRunDirectory.ChownTo(directory, "postgres");
+                LocalRunDirectory.ChownTo(directory, InfrastructureRuntime.ServiceUser);
             });
             pooler = builder.CreateResourceBuilder<IPgBouncerResource>(executable.Resource);
         }

@@ -65,11 +65,17 @@ public static class PostgresExtensions
         var port = FreePort.Next();
         var root = run.Sub("postgres");
         var dataDirectory = Path.Combine(root, "data");
-        var socketDirectory = Path.Combine(root, "socket");
-        var (command, args) = runtime.AsUser("postgres", binaries.Postgres,
+        var serverCommand = builder.Configuration[InfrastructureRuntime.TestingPostgresCommandKey] is { Length: > 0 } testCommand ? testCommand : binaries.Postgres;
+        // No Unix-domain socket (issue 17): PostgreSQL used to put one in the run folder, under the checkout, and refused
+        // to start when that path passed the kernel's 107-byte limit ("Unix-domain socket path ... is too long"), so a
+        // checkout path longer than about 20 characters could not start the platform. Nothing connects through a socket
+        // (the health check, the database creation below, PgBouncer's backend, the services, tests and the CLI all use
+        // 127.0.0.1 and the port), and initdb needs none, so PostgreSQL listens on TCP only and the run folder may be
+        // anywhere. PgBouncer's template likewise sets an empty unix_socket_dir.
+        var (command, args) = runtime.AsUser(InfrastructureRuntime.ServiceUser, serverCommand,
         [
             "-D", dataDirectory, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-c", "listen_addresses=127.0.0.1", "-c", $"unix_socket_directories={socketDirectory}",
+            "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
             "-c", "max_connections=200", "-c", "logging_collector=off",
         ]);
         var (supervisor, supervisorArgs) = ProcessRunner.Supervised("INT", command, args);
@@ -95,13 +101,12 @@ public static class PostgresExtensions
                 return;
             }
 
-            Directory.CreateDirectory(socketDirectory);
             var passwordFile = Path.Combine(root, "initdb-password");
             await File.WriteAllTextAsync(passwordFile, await InfrastructureRuntime.ValueAsync(superUserPassword.Resource, ct), ct).ConfigureAwait(false);
-            LocalRunDirectory.ChownTo(root, "postgres");
+            LocalRunDirectory.ChownTo(root, InfrastructureRuntime.ServiceUser);
             try
             {
-                var (initCommand, initArgs) = runtime.AsUser("postgres", binaries.InitDb,
+                var (initCommand, initArgs) = runtime.AsUser(InfrastructureRuntime.ServiceUser, binaries.InitDb,
                 [
                     "-D", dataDirectory, "-U", LocalPostgresServerResource.SuperUser, "--pwfile", passwordFile,
                     "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",

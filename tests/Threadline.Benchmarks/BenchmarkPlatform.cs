@@ -4,6 +4,7 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Threadline.Platform;
+using Threadline.Testing;
 
 namespace Threadline.Benchmarks;
 
@@ -13,8 +14,8 @@ namespace Threadline.Benchmarks;
 /// </summary>
 public sealed class BenchmarkPlatform : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan StartTimeout = PlatformBudgets.PlatformStart;
+    private static readonly TimeSpan StopTimeout = PlatformBudgets.PlatformStop;
 
     /// <summary>
     /// Local data (database cluster, broker state) goes to its own root: each AppHost run prunes older run folders

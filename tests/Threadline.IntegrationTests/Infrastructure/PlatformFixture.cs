@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Threadline.Platform;
+using Threadline.Testing;
 
 namespace Threadline.IntegrationTests.Infrastructure;
 
@@ -16,16 +17,18 @@ namespace Threadline.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
-
     /// <summary>posts-api runs this many writes and queues as many more; tests stay below it unless they mean to overload.</summary>
     public const int WriteLimit = 16;
 
     private DistributedApplication? _app;
+    private ResourceDiagnostics? _diagnostics;
 
     public string SigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The platform is not started.");
+
+    /// <summary>Every resource's state history and last log lines since the platform was built, for failure messages.</summary>
+    public ResourceDiagnostics Diagnostics => _diagnostics ?? throw new InvalidOperationException("The platform is not started.");
 
     /// <summary>Through PgBouncer, as the application role.</summary>
     public string AppConnectionString { get; private set; } = "";
@@ -57,11 +60,28 @@ public sealed class PlatformFixture : IAsyncLifetime
             logging.AddSimpleConsole(o => o.SingleLine = true);
         });
         _app = await builder.BuildAsync();
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        await _app.StartAsync(timeout.Token);
-        foreach (var resource in new[] { ResourceNames.PostsApi, ResourceNames.JobWorker, ResourceNames.AdminService })
+        _diagnostics = new ResourceDiagnostics(_app);
+        // Fails at once, naming the resource and its last log lines, when any resource fails to start or its process exits
+        // with an error; otherwise within the shared start budget (PlatformBudgets), naming what is not healthy.
+        string[] services = [ResourceNames.PostsApi, ResourceNames.JobWorker, ResourceNames.AdminService];
+        try
         {
-            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            await _diagnostics.GuardAsync("Platform start", PlatformBudgets.PlatformStart, ResourceDiagnostics.FailedDuringStart, services, async ct =>
+            {
+                await _app.StartAsync(ct);
+                foreach (var resource in services)
+                {
+                    await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.WaitOnResourceUnavailable, ct);
+                }
+            });
+        }
+        catch (ResourceStartException)
+        {
+            // Leave no process behind for the next collection; the exception already says what failed.
+            await DisposeAsync();
+            _app = null;
+            _diagnostics = null;
+            throw;
         }
 
         AppConnectionString = await ConnectionStringAsync(ResourceNames.AppDatabase);
@@ -74,8 +94,19 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         if (_app is not null)
         {
-            await _app.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
-            await _app.DisposeAsync();
+            try
+            {
+                await _app.StopAsync().WaitAsync(PlatformBudgets.PlatformStop);
+            }
+            finally
+            {
+                if (_diagnostics is not null)
+                {
+                    await _diagnostics.DisposeAsync();
+                }
+
+                await _app.DisposeAsync();
+            }
         }
     }
 
