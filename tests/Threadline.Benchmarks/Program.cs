@@ -2,16 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 using Threadline.Benchmarks;
+using Threadline.Benchmarks.Pgbench;
 
 // Figures are written for docs: one number format whatever the machine's locale.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-
-var settings = BenchmarkSettings.Parse(args);
-if (settings is null)
-{
-    return 2;
-}
 
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -28,6 +23,18 @@ Console.CancelKeyPress += (_, e) =>
 var ct = cancellation.Token;
 try
 {
+    // --pgbench starts its own cluster and PgBouncer, not the AppHost.
+    if (args.Contains("--pgbench"))
+    {
+        return await PgbenchMode.RunAsync(args, ct);
+    }
+
+    var settings = BenchmarkSettings.Parse(args);
+    if (settings is null)
+    {
+        return 2;
+    }
+
     var started = DateTimeOffset.UtcNow;
     var clock = Stopwatch.StartNew();
     Console.WriteLine($"Threadline {(settings.Purge ? "retention purge" : "capture overhead")} benchmark ({settings.Mode} mode). Starting the AppHost topology (PostgreSQL, PgBouncer, services)...");
