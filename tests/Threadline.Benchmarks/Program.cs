@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Npgsql;
 using Threadline.Benchmarks;
 using Threadline.Benchmarks.Pgbench;
@@ -19,6 +20,14 @@ Console.CancelKeyPress += (_, e) =>
         cancellation.Cancel();
     }
 };
+
+// A run left in the background (nohup) is stopped with kill: clean up the same way as on Ctrl+C.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    Console.Error.WriteLine("SIGTERM: stopping the platform...");
+    cancellation.Cancel();
+});
 
 var ct = cancellation.Token;
 try

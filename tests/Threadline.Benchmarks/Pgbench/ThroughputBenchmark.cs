@@ -16,18 +16,16 @@ public sealed class ThroughputBenchmark(
     public async Task<IReadOnlyList<ThroughputSample>> RunAsync(IReadOnlyList<PgbenchWorkload> workloads, CancellationToken cancellationToken)
     {
         var samples = new List<ThroughputSample>();
-        var variants = databases;
         for (var repetition = 0; repetition < settings.Repetitions; repetition++)
         {
-            var shift = repetition % variants.Count;
-            var order = variants.Skip(shift).Concat(variants.Take(shift)).ToList();
+            var shift = repetition % databases.Count;
+            var order = databases.Skip(shift).Concat(databases.Take(shift)).ToList();
             foreach (var workload in workloads)
             {
                 foreach (var path in workload.Paths)
                 {
-                    foreach (var variant in order)
+                    foreach (var (variant, database) in order)
                     {
-                        var (variantInfo, database) = variant;
                         if (settings.WarmupSeconds > 0)
                         {
                             await runner.RunAsync(workload, path, database, settings.WarmupSeconds, cancellationToken);
@@ -36,8 +34,8 @@ public sealed class ThroughputBenchmark(
                         // Each measured run starts without the previous run's dirty buffers to write back.
                         await CheckpointAsync(cancellationToken);
                         var tps = await runner.RunAsync(workload, path, database, settings.MeasureSeconds, cancellationToken);
-                        samples.Add(new ThroughputSample(workload.Name, path, variantInfo.Name, repetition, tps));
-                        Console.WriteLine($"  [{clock.Elapsed:mm\\:ss}] rep {repetition + 1}/{settings.Repetitions} {workload.Name,-11} {path,-9} {variantInfo.Name,-16} {tps,10:F1} tps");
+                        samples.Add(new ThroughputSample(workload.Name, path, variant.Name, repetition, tps));
+                        Console.WriteLine($"  [{clock.Elapsed:mm\\:ss}] rep {repetition + 1}/{settings.Repetitions} {workload.Name,-11} {path,-9} {variant.Name,-16} {tps,10:F1} tps");
                     }
                 }
             }
