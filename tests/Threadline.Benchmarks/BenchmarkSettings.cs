@@ -92,6 +92,7 @@ public sealed record BenchmarkSettings
                 default:
                     Console.Error.WriteLine($"Unknown argument '{args[i]}'.");
                     Console.Error.WriteLine("Usage: Threadline.Benchmarks [--quick] [--purge] [--out <file.md>] [--no-row-level]");
+                    Console.Error.WriteLine("   or: " + Pgbench.PgbenchSettings.Usage);
                     return null;
             }
         }

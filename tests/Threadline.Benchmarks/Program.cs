@@ -1,17 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Npgsql;
 using Threadline.Benchmarks;
+using Threadline.Benchmarks.Pgbench;
 
 // Figures are written for docs: one number format whatever the machine's locale.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-
-var settings = BenchmarkSettings.Parse(args);
-if (settings is null)
-{
-    return 2;
-}
 
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -25,9 +21,29 @@ Console.CancelKeyPress += (_, e) =>
     }
 };
 
+// A run left in the background (nohup) is stopped with kill: clean up the same way as on Ctrl+C.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    Console.Error.WriteLine("SIGTERM: stopping the platform...");
+    cancellation.Cancel();
+});
+
 var ct = cancellation.Token;
 try
 {
+    // --pgbench starts its own cluster and PgBouncer, not the AppHost.
+    if (args.Contains("--pgbench"))
+    {
+        return await PgbenchMode.RunAsync(args, ct);
+    }
+
+    var settings = BenchmarkSettings.Parse(args);
+    if (settings is null)
+    {
+        return 2;
+    }
+
     var started = DateTimeOffset.UtcNow;
     var clock = Stopwatch.StartNew();
     Console.WriteLine($"Threadline {(settings.Purge ? "retention purge" : "capture overhead")} benchmark ({settings.Mode} mode). Starting the AppHost topology (PostgreSQL, PgBouncer, services)...");

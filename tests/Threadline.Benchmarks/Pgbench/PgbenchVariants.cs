@@ -1,0 +1,43 @@
+using Npgsql;
+using Threadline.Capture;
+using Threadline.Schema;
+
+namespace Threadline.Benchmarks.Pgbench;
+
+/// <summary>The designs <c>--pgbench</c> compares, baseline first (every ratio divides by it).</summary>
+public static class PgbenchVariants
+{
+    public static IReadOnlyList<PgbenchVariant> All { get; } =
+    [
+        new(PgbenchVariant.BaselineName, "No trigger.", (_, _) => Task.CompletedTask, null),
+        new("threadline", "Current capture, installed by this build's SchemaInstaller + CaptureManager.EnableAsync (default options).",
+            InstallCurrentAsync, AuditStore.ThreadlineSchema),
+        new("threadline-v005", "Frozen copy of the capture as of schema version 5 (Pgbench/threadline-v005.sql), for before/after comparisons.",
+            FrozenCapture.ApplyAsync, AuditStore.ThreadlineSchema),
+        new("floor", "Physical floor: one statement-level AFTER trigger writing to_jsonb(row) per changed row into an unindexed table.",
+            FloorCapture.InstallAsync, AuditStore.FloorTable),
+    ];
+
+    public static async Task InstallCurrentAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await new SchemaInstaller().InstallAsync(connection, cancellationToken);
+        await new CaptureManager().EnableAsync(connection, new TableCaptureOptions(ItemsTable.Name), cancellationToken);
+    }
+
+    /// <summary>The variants named by <c>--variants</c>, in the canonical order; unknown names are an error.</summary>
+    public static IReadOnlyList<PgbenchVariant> Select(IReadOnlyList<string>? names)
+    {
+        if (names is null)
+        {
+            return All;
+        }
+
+        var unknown = names.Except(All.Select(v => v.Name)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"Unknown variant(s) {string.Join(", ", unknown)}; known: {string.Join(", ", All.Select(v => v.Name))}.");
+        }
+
+        return All.Where(v => names.Contains(v.Name)).ToList();
+    }
+}
