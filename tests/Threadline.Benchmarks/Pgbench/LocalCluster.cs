@@ -40,6 +40,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private string DataDirectory => Path.Combine(root, "data");
 
+    /// <summary>The postmaster's process id, from the first line of <c>postmaster.pid</c>.</summary>
+    public int PostmasterPid => int.Parse(File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Direct, unpooled on the client too: a closed connection is really gone (CREATE DATABASE ... TEMPLATE needs that).</summary>
     public string DirectConnectionString(string database) =>
         $"Host=127.0.0.1;Port={PostgresPort};Username={User};Database={database};Pooling=false;Command Timeout=600";

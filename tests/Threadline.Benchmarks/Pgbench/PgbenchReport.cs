@@ -19,10 +19,12 @@ public static class PgbenchReport
         Line(md, $"`pgbench -n -M simple -c {s.Clients} -j {s.Threads} -T {s.MeasureSeconds}`, after a {s.WarmupSeconds} s warm-up run and a CHECKPOINT; " +
                  $"{s.Repetitions} repetition(s), every variant back to back within a repetition, order rotated per repetition. " +
                  "Every transaction is `BEGIN; SELECT set_config('threadline.context', ...); <statement>; COMMIT;` (one round trip per statement). " +
-                 "Ratio = baseline tps / variant tps in the same repetition (2.00 = half the throughput); median and min–max over repetitions.");
+                 "Ratio = baseline tps / variant tps in the same repetition (2.00 = half the throughput); median and min–max over repetitions. " +
+                 "Server CPU = CPU seconds of the PostgreSQL server (postmaster, backends and background processes) over the measured run ÷ transactions; " +
+                 "its ratio (variant ÷ baseline, same repetition) is steadier than tps on a shared machine, because busy neighbours stretch wall time, not the work a transaction needs.");
         Line(md);
-        Line(md, "| Workload | Path | Variant | Median tps | Ratio (median) | Ratio min–max | tps per repetition |");
-        Line(md, "|---|---|---|---:|---:|---:|---|");
+        Line(md, "| Workload | Path | Variant | Median tps | Ratio (median) | Ratio min–max | Server CPU µs/tx | CPU ratio (median) | CPU ratio min–max | tps per repetition |");
+        Line(md, "|---|---|---|---:|---:|---:|---:|---:|---:|---|");
         var summaries = ThroughputSummary.From(run.Samples);
         foreach (var workload in run.Workloads)
         {
@@ -38,7 +40,8 @@ public static class PgbenchReport
                     var perRepetition = run.Samples.Where(x => x.Workload == workload.Name && x.Path == path && x.Variant == variant.Name)
                         .OrderBy(x => x.Repetition).Select(x => x.Tps.ToString("F1"));
                     Line(md, $"| {workload.Letter}. {workload.Name} | {path} | {variant.Name} | {summary.MedianTps:F1} | {Ratio(summary.MedianRatio)} | " +
-                             $"{Ratio(summary.MinRatio)}–{Ratio(summary.MaxRatio)} | {string.Join(", ", perRepetition)} |");
+                             $"{Ratio(summary.MinRatio)}–{Ratio(summary.MaxRatio)} | {summary.MedianCpuMicros:F0} | {Ratio(summary.MedianCpuRatio)} | " +
+                             $"{Ratio(summary.MinCpuRatio)}–{Ratio(summary.MaxCpuRatio)} | {string.Join(", ", perRepetition)} |");
                 }
             }
         }

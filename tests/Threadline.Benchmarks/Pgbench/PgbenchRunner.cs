@@ -6,7 +6,7 @@ namespace Threadline.Benchmarks.Pgbench;
 /// <summary>Runs <c>pgbench -n -M simple -c 4 -j 2 -T N -f script</c> against one database on one path and reads its tps.</summary>
 public sealed partial class PgbenchRunner(LocalCluster cluster, PgbenchSettings settings, string scriptDirectory)
 {
-    public async Task<double> RunAsync(PgbenchWorkload workload, string path, string database, int seconds, CancellationToken cancellationToken)
+    public async Task<PgbenchResult> RunAsync(PgbenchWorkload workload, string path, string database, int seconds, CancellationToken cancellationToken)
     {
         var script = Path.Combine(scriptDirectory, $"{workload.Letter}-{workload.Name}.sql");
         if (!File.Exists(script))
@@ -31,13 +31,17 @@ public sealed partial class PgbenchRunner(LocalCluster cluster, PgbenchSettings 
         }
 
         var tps = TpsPattern().Match(output.StandardOutput);
-        return tps.Success
-            ? double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture)
-            : throw new InvalidOperationException($"No tps in the pgbench output:\n{output.StandardOutput}\n{output.StandardError}");
+        var processed = ProcessedPattern().Match(output.StandardOutput);
+        return tps.Success && processed.Success
+            ? new PgbenchResult(double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture))
+            : throw new InvalidOperationException($"No tps or transaction count in the pgbench output:\n{output.StandardOutput}\n{output.StandardError}");
     }
 
     [GeneratedRegex(@"tps = ([0-9.]+) \(without initial connection time\)")]
     private static partial Regex TpsPattern();
+
+    [GeneratedRegex(@"number of transactions actually processed: (\d+)")]
+    private static partial Regex ProcessedPattern();
 
     [GeneratedRegex(@"number of failed transactions: (\d+)")]
     private static partial Regex FailedPattern();

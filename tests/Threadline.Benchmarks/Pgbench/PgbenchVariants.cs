@@ -16,7 +16,14 @@ public static class PgbenchVariants
             FrozenCapture.ApplyAsync, AuditStore.ThreadlineSchema),
         new("floor", "Physical floor: one statement-level AFTER trigger writing to_jsonb(row) per changed row into an unindexed table.",
             FloorCapture.InstallAsync, AuditStore.FloorTable),
+        new("tx-row-only", "Cost split, not a design: the current capture's trigger only finds or creates the transaction row (context parsed, actor checked) and writes no change.",
+            CaptureAblation.TransactionRowOnlyAsync, AuditStore.ThreadlineSchema with { RowsSql = "SELECT count(*) FROM threadline.transactions" }),
+        new("change-rows-only", "Cost split, not a design: the current capture's change rows with a constant transaction id and no transaction row.",
+            CaptureAblation.ChangeRowsOnlyAsync, AuditStore.ThreadlineSchema with { RowsSql = "SELECT count(*) FROM threadline.changes c" }),
     ];
+
+    /// <summary>What runs without <c>--variants</c>: the designs, not the cost-split variants (those are asked for by name).</summary>
+    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only")).ToList();
 
     public static async Task InstallCurrentAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -29,7 +36,7 @@ public static class PgbenchVariants
     {
         if (names is null)
         {
-            return All;
+            return Default;
         }
 
         var unknown = names.Except(All.Select(v => v.Name)).ToList();

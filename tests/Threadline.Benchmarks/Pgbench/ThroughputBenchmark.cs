@@ -33,9 +33,13 @@ public sealed class ThroughputBenchmark(
 
                         // Each measured run starts without the previous run's dirty buffers to write back.
                         await CheckpointAsync(cancellationToken);
-                        var tps = await runner.RunAsync(workload, path, database, settings.MeasureSeconds, cancellationToken);
-                        samples.Add(new ThroughputSample(workload.Name, path, variant.Name, repetition, tps));
-                        Console.WriteLine($"  [{clock.Elapsed:mm\\:ss}] rep {repetition + 1}/{settings.Repetitions} {workload.Name,-11} {path,-9} {variant.Name,-16} {tps,10:F1} tps");
+                        var cpuBefore = ServerCpu.Seconds(cluster.PostmasterPid);
+                        var result = await runner.RunAsync(workload, path, database, settings.MeasureSeconds, cancellationToken);
+                        // pgbench's backends have exited; give the postmaster a moment to reap them into its children's CPU.
+                        await Task.Delay(200, cancellationToken);
+                        var cpuMicros = (ServerCpu.Seconds(cluster.PostmasterPid) - cpuBefore) * 1e6 / Math.Max(1, result.Transactions);
+                        samples.Add(new ThroughputSample(workload.Name, path, variant.Name, repetition, result.Tps, cpuMicros));
+                        Console.WriteLine($"  [{clock.Elapsed:mm\\:ss}] rep {repetition + 1}/{settings.Repetitions} {workload.Name,-11} {path,-9} {variant.Name,-16} {result.Tps,10:F1} tps {cpuMicros,9:F0} us CPU/tx");
                     }
                 }
             }

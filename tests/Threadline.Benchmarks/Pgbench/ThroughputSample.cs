@@ -1,4 +1,4 @@
 namespace Threadline.Benchmarks.Pgbench;
 
-/// <summary>The tps of one measured pgbench run.</summary>
-public sealed record ThroughputSample(string Workload, string Path, string Variant, int Repetition, double Tps);
+/// <summary>One measured pgbench run: its tps and the server CPU it took per transaction.</summary>
+public sealed record ThroughputSample(string Workload, string Path, string Variant, int Repetition, double Tps, double ServerCpuMicrosPerTransaction);
