@@ -26,10 +26,22 @@ var schemaManager = builder.AddProject<Projects.Threadline_Platform_SchemaManage
 // PgBouncer's health check logs in as the application role, which the schema manager creates.
 pgbouncer.WaitForCompletion(schemaManager);
 
+// The dashboard's own URL (the AppHost's ASPNETCORE_URLS) lets the admin UI link each transaction to its trace.
+var admin = builder.AddProject<Projects.Threadline_Platform_AdminService>(ResourceNames.AdminService)
+    .WithReference(auditReaderDatabase)
+    .WithEnvironment(ToEnv(PlatformConfig.SigningKey), secrets.SigningKey)
+    .WithEnvironment(ToEnv(PlatformConfig.DashboardUrl), builder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0] ?? "")
+    .WaitFor(pgbouncer)
+    .WithHttpHealthCheck("/health");
+
+// Services that write audited transactions link each audit span to the transaction's page in the admin UI.
+var adminUrl = admin.GetEndpoint("http");
+
 var postsApi = builder.AddProject<Projects.Threadline_Platform_PostsApi>(ResourceNames.PostsApi)
     .WithReference(appDatabase)
     .WithReference(rabbitmq)
     .WithEnvironment(ToEnv(PlatformConfig.SigningKey), secrets.SigningKey)
+    .WithEnvironment(ToEnv(PlatformConfig.AdminUrl), adminUrl)
     .WaitFor(pgbouncer)
     .WaitFor(rabbitmq)
     .WithHttpHealthCheck("/health")
@@ -53,17 +65,11 @@ foreach (var limit in new[] { PlatformConfig.WritesMaxConcurrent, PlatformConfig
 builder.AddProject<Projects.Threadline_Platform_JobWorker>(ResourceNames.JobWorker)
     .WithReference(appDatabase)
     .WithReference(rabbitmq)
+    .WithEnvironment(ToEnv(PlatformConfig.AdminUrl), adminUrl)
     .WaitFor(pgbouncer)
     .WaitFor(rabbitmq)
     .WithHttpHealthCheck("/health");
 
-// The dashboard's own URL (the AppHost's ASPNETCORE_URLS) lets the admin UI link each transaction to its trace.
-builder.AddProject<Projects.Threadline_Platform_AdminService>(ResourceNames.AdminService)
-    .WithReference(auditReaderDatabase)
-    .WithEnvironment(ToEnv(PlatformConfig.SigningKey), secrets.SigningKey)
-    .WithEnvironment(ToEnv(PlatformConfig.DashboardUrl), builder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0] ?? "")
-    .WaitFor(pgbouncer)
-    .WithHttpHealthCheck("/health");
 
 builder.Build().Run();
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Threadline.Platform;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -51,6 +52,8 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter("MassTransit", "Npgsql", "Threadline", "Threadline.*"))
             .WithTracing(tracing => tracing
+                // Idle polling (outbox sweep, coverage health check) starts no trace; see QuietSpans.
+                .SetSampler(new QuietRootSampler(QuietSpans.All))
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TraceSources)
                 // Health probes would drown the traces that matter.

@@ -28,6 +28,9 @@ public sealed class StampedTransactions
         }
     }
 
+    /// <summary>Whether the transaction carries an audit context: only those can have written audited rows.</summary>
+    internal bool IsStamped(DbTransaction transaction) => _stamped.TryGetValue(transaction, out _);
+
     private bool NeedsStamp(DbTransaction transaction, AuditContext context) =>
         !(_stamped.TryGetValue(transaction, out var current) && ReferenceEquals(current, context));
 

@@ -6,15 +6,20 @@ public static class ThreadlineDbContextOptionsExtensions
 {
     /// <summary>
     /// Stamps the current audit context (from <paramref name="accessor"/>) into every write this context sends:
-    /// SaveChanges, explicit transactions, ExecuteUpdate/ExecuteDelete and raw SQL.
+    /// SaveChanges, explicit transactions, ExecuteUpdate/ExecuteDelete and raw SQL. Each audited commit also shows as
+    /// a <c>threadline.audit</c> span while the <c>Threadline</c> source is traced.
     /// </summary>
-    public static DbContextOptionsBuilder UseThreadline(this DbContextOptionsBuilder builder, IAuditContextAccessor accessor)
+    /// <param name="auditUrlTemplate">
+    /// A page showing an audit transaction, with <c>{id}</c> for its id (for example the admin UI's
+    /// <c>/ui/transactions/{id}</c>), put on the audit span as <c>threadline.audit.url</c>; null for none.
+    /// </param>
+    public static DbContextOptionsBuilder UseThreadline(this DbContextOptionsBuilder builder, IAuditContextAccessor accessor, string? auditUrlTemplate = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(accessor);
         var stamped = new StampedTransactions();
         return builder.AddInterceptors(
-            new ThreadlineTransactionInterceptor(accessor, stamped),
+            new ThreadlineTransactionInterceptor(accessor, stamped, auditUrlTemplate),
             new ThreadlineCommandInterceptor(accessor, stamped));
     }
 }

@@ -208,6 +208,15 @@ public static class PgBouncerExtensions
             pooler.WithHealthCheck(key);
         }
 
-        return pooler.ApplicationBuilder.AddResource(database).WithParentRelationship(pooler.Resource).ExcludeFromManifest();
+        // The database's own check (logging in as its user through the pooler) gives it a real health on the dashboard
+        // instead of "Unknown", and lets WaitFor(database) mean that this user can connect.
+        var databaseKey = $"{name}-ready";
+        pooler.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            databaseKey, _ => new NpgsqlHealthCheck(ct => database.ConnectionStringExpression.GetValueAsync(ct)), HealthStatus.Unhealthy, null));
+        pooler.OnResourceReady((_, e, _) => ConnectionResources.MarkRunningAsync(database, e.Services));
+        return pooler.ApplicationBuilder.AddResource(database)
+            .WithParentRelationship(pooler.Resource)
+            .WithHealthCheck(databaseKey)
+            .ExcludeFromManifest();
     }
 }

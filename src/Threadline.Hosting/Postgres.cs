@@ -120,7 +120,18 @@ public static class PostgresExtensions
         });
 
         var databaseResource = new DirectDatabaseResource(databaseName + "-direct", databaseName, resource);
-        var databaseBuilder = builder.AddResource(databaseResource).WithParentRelationship(serverBuilder).ExcludeFromManifest();
+        // A health check of its own (connecting to the database, which exists only once created below) gives the
+        // resource a real health on the dashboard instead of "Unknown".
+        var databaseHealthKey = $"{databaseResource.Name}-ready";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            databaseHealthKey,
+            _ => new NpgsqlHealthCheck(ct => databaseResource.ConnectionStringExpression.GetValueAsync(ct)),
+            failureStatus: HealthStatus.Unhealthy,
+            tags: null));
+        var databaseBuilder = builder.AddResource(databaseResource)
+            .WithParentRelationship(serverBuilder)
+            .WithHealthCheck(databaseHealthKey)
+            .ExcludeFromManifest();
 
         // Like Aspire's own PostgreSQL integration: create the database once the server is healthy.
         serverBuilder.OnResourceReady(async (r, e, ct) =>
@@ -136,6 +147,8 @@ public static class PostgresExtensions
                 await using var create = new NpgsqlCommand($"CREATE DATABASE \"{databaseName.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection);
                 await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
+
+            await ConnectionResources.MarkRunningAsync(databaseResource, e.Services).ConfigureAwait(false);
         });
 
         return new PostgresHandle(

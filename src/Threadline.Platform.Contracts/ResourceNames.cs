@@ -36,6 +36,12 @@ public static class PlatformConfig
     /// <summary>The Aspire dashboard's base URL, for links from audited transactions to their traces; empty when there is no dashboard.</summary>
     public const string DashboardUrl = "Platform:DashboardUrl";
 
+    /// <summary>The admin service's base URL, for the link on each audit span to the transaction's page in the admin UI.</summary>
+    public const string AdminUrl = "Platform:AdminUrl";
+
+    /// <summary>The admin UI page of one audit transaction, below <see cref="AdminUrl"/>; <c>{id}</c> is the transaction id.</summary>
+    public const string AdminTransactionPath = "/ui/transactions/{id}";
+
     /// <summary>Enables test-only crash points in the services (set by the AppHost only when asked; see FaultInjection).</summary>
     public const string FaultInjection = "Platform:FaultInjection";
 

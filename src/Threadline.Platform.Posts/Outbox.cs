@@ -18,6 +18,15 @@ public sealed class OutboxMessage
     /// <summary>The audit context of the writing request (Threadline JSON), restored when publishing.</summary>
     public string? AuditContext { get; set; }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the span that wrote the row (the request), so the dispatcher's publish and the
+    /// consumer's work continue the request's trace instead of starting one of their own.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
+    /// <summary>The W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>, when there is one.</summary>
+    public string? TraceState { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? DispatchedAt { get; set; }

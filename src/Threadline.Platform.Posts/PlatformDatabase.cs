@@ -40,9 +40,13 @@ public static class PlatformDatabase
                     message_type  text NOT NULL,
                     payload       jsonb NOT NULL,
                     audit_context jsonb,
+                    trace_parent  text,
+                    trace_state   text,
                     created_at    timestamptz NOT NULL DEFAULT now(),
                     dispatched_at timestamptz
                 );
+                -- Databases set up before the outbox kept the writer's trace context.
+                ALTER TABLE public.outbox_messages ADD COLUMN IF NOT EXISTS trace_parent text, ADD COLUMN IF NOT EXISTS trace_state text;
                 CREATE INDEX IF NOT EXISTS outbox_messages_pending_idx ON public.outbox_messages (id) WHERE dispatched_at IS NULL;
                 CREATE TABLE IF NOT EXISTS public.processed_messages (
                     message_id   uuid PRIMARY KEY,

@@ -30,6 +30,8 @@ public sealed class PostsDbContext(DbContextOptions<PostsDbContext> options) : D
             message.Property(m => m.MessageType).HasColumnName("message_type");
             message.Property(m => m.Payload).HasColumnName("payload").HasColumnType("jsonb");
             message.Property(m => m.AuditContext).HasColumnName("audit_context").HasColumnType("jsonb");
+            message.Property(m => m.TraceParent).HasColumnName("trace_parent");
+            message.Property(m => m.TraceState).HasColumnName("trace_state");
             message.Property(m => m.CreatedAt).HasColumnName("created_at").ValueGeneratedOnAdd();
             message.Property(m => m.DispatchedAt).HasColumnName("dispatched_at");
         });

@@ -15,10 +15,13 @@ public static class PostsServiceExtensions
     public static IHostApplicationBuilder AddPostsDbContext(this IHostApplicationBuilder builder)
     {
         builder.Services.AddThreadlineAuditContext();
+        // Each audit span links to the transaction's page in the admin UI, when the AppHost says where that runs.
+        var adminUrl = builder.Configuration[PlatformConfig.AdminUrl];
+        var auditUrlTemplate = string.IsNullOrEmpty(adminUrl) ? null : adminUrl.TrimEnd('/') + PlatformConfig.AdminTransactionPath;
         builder.Services.AddDbContext<PostsDbContext>((services, options) => options
             .UseNpgsql(builder.Configuration.GetConnectionString(ResourceNames.AppDatabase)
                 ?? throw new InvalidOperationException($"Connection string '{ResourceNames.AppDatabase}' is missing."))
-            .UseThreadline(services.GetRequiredService<IAuditContextAccessor>()));
+            .UseThreadline(services.GetRequiredService<IAuditContextAccessor>(), auditUrlTemplate));
         // Retries would re-run a failed transaction outside the caller's control; the API reports errors instead.
         builder.EnrichNpgsqlDbContext<PostsDbContext>(settings => settings.DisableRetry = true);
         return builder;

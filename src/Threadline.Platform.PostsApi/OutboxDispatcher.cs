@@ -11,6 +11,7 @@ namespace Threadline.Platform.PostsApi;
 /// seconds for rows a crashed process left behind. Rows are claimed with FOR UPDATE SKIP LOCKED, published with their
 /// own message id and audit context, and marked in the same transaction; a crash after publishing and before the mark
 /// republishes, which idempotent consumers ignore. At least once to the broker, exactly once in effect.
+/// Each publish continues the trace of the request that wrote the row; idle sweeps leave no trace (OutboxTelemetry).
 /// </summary>
 public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextAccessor accessor, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
@@ -48,6 +49,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
             {
                 // Broker or database unavailable: the rows stay pending; back off and try again.
                 logger.LogWarning(ex, "Outbox dispatch failed; retrying in {Delay}", delay);
+                OutboxTelemetry.RecordFailedSweep(ex, delay);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
             }
 
@@ -68,6 +70,8 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(BatchTimeout);
         var cancellationToken = timeout.Token;
+        // Claim and mark run under the quiet sweep span: the sampler drops it and its database spans as a root.
+        using var sweep = OutboxTelemetry.StartSweep();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PostsDbContext>();
         var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
@@ -90,6 +94,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
     {
         // The writer's audit context travels with the message, as if it had been published inside the request.
         using var audit = message.AuditContext is null ? null : accessor.Begin(AuditContext.Parse(message.AuditContext));
+        using var dispatch = OutboxTelemetry.StartDispatch(message);
         switch (message.MessageType)
         {
             case nameof(PostChanged):
@@ -105,12 +110,20 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
 
 public static class OutboxExtensions
 {
-    /// <summary>Adds a PostChanged message to the outbox of the current transaction, with the current audit context.</summary>
-    public static void EnqueuePostChanged(this PostsDbContext db, long postId, AuditContext? audit) =>
+    /// <summary>
+    /// Adds a PostChanged message to the outbox of the current transaction, with the current audit context and the
+    /// current trace context (the request's), which the dispatcher continues.
+    /// </summary>
+    public static void EnqueuePostChanged(this PostsDbContext db, long postId, AuditContext? audit)
+    {
+        var (traceParent, traceState) = OutboxTelemetry.CurrentContext();
         db.OutboxMessages.Add(new OutboxMessage
         {
             MessageType = nameof(PostChanged),
             Payload = JsonSerializer.Serialize(new PostChanged(postId)),
             AuditContext = audit?.ToJson(),
+            TraceParent = traceParent,
+            TraceState = traceState,
         });
+    }
 }

@@ -61,7 +61,7 @@ public sealed class SchemaUpgradeTests(PlatformFixture platform)
 
         var upgrade = await installer.InstallAsync(db);
 
-        Assert.Equal([6], upgrade.Applied);
+        Assert.Equal(Enumerable.Range(6, SchemaInstaller.LatestVersion - 5), upgrade.Applied);
         // The V005 trigger function keeps working against the V006 transaction function until capture is re-applied.
         var between = new AuditContext(ActorRef.User("between"));
         await db.ExecAuditedAsync(between, "UPDATE public.orders SET status = 'shipped' WHERE id = 1");

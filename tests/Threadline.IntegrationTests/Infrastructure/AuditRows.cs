@@ -5,14 +5,15 @@ namespace Threadline.IntegrationTests.Infrastructure;
 /// <summary>An audit change joined with its transaction, as the tests assert on it.</summary>
 public sealed record AuditRow(
     long TransactionId, string Op, string TableName, string? RowKey, string? DataAfter, string[]? ChangedFields,
-    string? ActorType, string? ActorId, string? RequestId, string? CorrelationId, string? JobId, string? Source);
+    string? ActorType, string? ActorId, string? RequestId, string? CorrelationId, string? JobId, string? Source,
+    string? TraceId = null);
 
 /// <summary>Reads audit rows on a direct connection (the superuser), independent of the code under test.</summary>
 public static class AuditRows
 {
     private const string Select = """
         SELECT t.id, c.op, c.table_name, c.row_key::text, c.data_after::text, c.changed_fields,
-               t.actor_type, t.actor_id, t.request_id, t.correlation_id, t.job_id, t.source
+               t.actor_type, t.actor_id, t.request_id, t.correlation_id, t.job_id, t.source, t.trace_id
           FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
         """;
 
@@ -58,7 +59,7 @@ public static class AuditRows
             rows.Add(new AuditRow(
                 reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Text(reader, 3), Text(reader, 4),
                 reader.IsDBNull(5) ? null : reader.GetFieldValue<string[]>(5),
-                Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10), Text(reader, 11)));
+                Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10), Text(reader, 11), Text(reader, 12)));
         }
 
         return rows;

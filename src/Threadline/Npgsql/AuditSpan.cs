@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+
+namespace Threadline.Npgsql;
+
+/// <summary>
+/// The <c>threadline.audit</c> span: one per audited transaction, started just before its commit and ended with it. It
+/// names the audit transaction id, the tables changed and the change count, and optionally links to a page showing the
+/// transaction. It never carries the actor or any value (docs/telemetry.md). Costs one query per audited commit, and
+/// only while something listens to the <c>Threadline</c> source.
+/// </summary>
+public static class AuditSpan
+{
+    public const string Name = "threadline.audit";
+    public const string TransactionIdTag = "threadline.audit.transaction_id";
+    public const string TablesTag = "threadline.audit.tables";
+    public const string ChangesTag = "threadline.audit.changes";
+    public const string UrlTag = "threadline.audit.url";
+
+    /// <summary>Where <paramref name="urlTemplate"/> takes the audit transaction id.</summary>
+    public const string IdPlaceholder = "{id}";
+
+    private const string SummarySql = "SELECT transaction_id, tables, changes FROM threadline.current_transaction_summary()";
+
+    /// <summary>
+    /// Starts the span when the transaction wrote audited rows and the source has listeners; null otherwise. End it
+    /// (Dispose) after the commit; on a failed commit set an error status first.
+    /// </summary>
+    /// <param name="urlTemplate">For example <c>https://admin.example/ui/transactions/{id}</c>; null for no link.</param>
+    public static async Task<Activity?> StartAsync(NpgsqlTransaction transaction, string? urlTemplate = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (!ThreadlineTelemetry.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        await using var command = CreateSummaryCommand(transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        // Without audited changes the function still returns its one row, all NULL.
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0)
+            ? Start(reader.GetInt64(0), reader.IsDBNull(1) ? [] : reader.GetFieldValue<string[]>(1), reader.GetInt64(2), urlTemplate)
+            : null;
+    }
+
+    /// <summary>Synchronous twin of <see cref="StartAsync"/>.</summary>
+    public static Activity? Start(NpgsqlTransaction transaction, string? urlTemplate = null)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (!ThreadlineTelemetry.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        using var command = CreateSummaryCommand(transaction);
+        using var reader = command.ExecuteReader();
+        return reader.Read() && !reader.IsDBNull(0)
+            ? Start(reader.GetInt64(0), reader.IsDBNull(1) ? [] : reader.GetFieldValue<string[]>(1), reader.GetInt64(2), urlTemplate)
+            : null;
+    }
+
+    private static NpgsqlCommand CreateSummaryCommand(NpgsqlTransaction transaction) =>
+        new(SummarySql, transaction.Connection ?? throw new InvalidOperationException("The transaction is already completed."), transaction);
+
+    private static Activity? Start(long transactionId, string[] tables, long changes, string? urlTemplate)
+    {
+        var activity = ThreadlineTelemetry.ActivitySource.StartActivity(Name);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        activity.SetTag(TransactionIdTag, transactionId);
+        activity.SetTag(TablesTag, tables);
+        activity.SetTag(ChangesTag, changes);
+        if (!string.IsNullOrEmpty(urlTemplate))
+        {
+            activity.SetTag(UrlTag, urlTemplate.Replace(IdPlaceholder, transactionId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        }
+
+        return activity;
+    }
+}
