@@ -99,7 +99,7 @@ internal sealed class CliApplication
             and export the audit trail.
             """);
         root.Options.Add(new HelpOption());
-        root.Options.Add(new VersionOption());
+        root.Options.Add(ToolVersion.CreateOption());
         root.Options.Add(Connection);
         root.Options.Add(Json);
         root.Subcommands.Add(SchemaCommands.Build(this));

@@ -18,7 +18,7 @@ public static class AuditSpan
     public const string ChangesTag = "threadline.audit.changes";
     public const string UrlTag = "threadline.audit.url";
 
-    /// <summary>Where <paramref name="urlTemplate"/> takes the audit transaction id.</summary>
+    /// <summary>Where the <c>urlTemplate</c> of <see cref="StartAsync"/> takes the audit transaction id.</summary>
     public const string IdPlaceholder = "{id}";
 
     private const string SummarySql = "SELECT transaction_id, tables, changes FROM threadline.current_transaction_summary()";
