@@ -4,8 +4,10 @@ using System.Net.Sockets;
 namespace Threadline.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Where a test's Aspire dashboard listens: free loopback ports picked at run time instead of the launch profile's
-/// 18888-18890, so a test run never collides with a developer's running AppHost (or with another test run).
+/// The ports a test's Aspire dashboard is configured with: free loopback ports picked at run time instead of the launch
+/// profile's 18888-18890, so a test run never collides with a developer's running AppHost (or another test run). The
+/// resource service listens on its port as given; the frontend and OTLP ports are proxied and the testing builder
+/// randomizes them, so read the frontend from the dashboard resource (DashboardPlatformFixture.DashboardUrl).
 /// </summary>
 public sealed record DashboardEndpoints(Uri Frontend, Uri Otlp, Uri ResourceService)
 {
