@@ -70,6 +70,15 @@ builder.AddProject<Projects.Threadline_Platform_JobWorker>(ResourceNames.JobWork
     .WaitFor(rabbitmq)
     .WithHttpHealthCheck("/health");
 
+// Plain HTTP only: each project otherwise carries Aspire's HTTPS certificate callback, which alone makes the dashboard
+// show "No trusted development certificate" on a machine without a trusted dev cert, though nothing here serves HTTPS
+// (DevelopmentCertificateTests).
+#pragma warning disable ASPIRECERTIFICATES001 // WithoutHttpsCertificate is experimental in Aspire 13.6.
+foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+{
+    builder.CreateResourceBuilder(project).WithoutHttpsCertificate();
+}
+#pragma warning restore ASPIRECERTIFICATES001
 
 builder.Build().Run();
 

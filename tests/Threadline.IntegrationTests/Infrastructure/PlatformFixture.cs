@@ -13,15 +13,27 @@ namespace Threadline.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The whole reference platform (PostgreSQL, PgBouncer, RabbitMQ, schema manager, API, worker, admin), started once
-/// per test run from the real AppHost and shared by every integration test.
+/// per test run from the real AppHost and shared by every integration test. The dashboard is off unless a derived
+/// fixture (<see cref="DashboardPlatformFixture"/>) asks for it.
 /// </summary>
-public sealed class PlatformFixture : IAsyncLifetime
+public class PlatformFixture : IAsyncLifetime
 {
     /// <summary>posts-api runs this many writes and queues as many more; tests stay below it unless they mean to overload.</summary>
     public const int WriteLimit = 16;
 
+    private readonly DashboardEndpoints? _dashboard;
     private DistributedApplication? _app;
     private ResourceDiagnostics? _diagnostics;
+
+    public PlatformFixture()
+    {
+    }
+
+    /// <summary>Starts the platform with the Aspire dashboard on <paramref name="dashboard"/>'s ports.</summary>
+    protected PlatformFixture(DashboardEndpoints dashboard)
+    {
+        _dashboard = dashboard;
+    }
 
     public string SigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
@@ -41,7 +53,10 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public TimeSpan StartupTime { get; private set; }
 
-    public async Task InitializeAsync()
+    /// <summary>The dashboard's ports, for a fixture that started one.</summary>
+    protected DashboardEndpoints Dashboard => _dashboard ?? throw new InvalidOperationException("This platform runs without the dashboard.");
+
+    public virtual async Task InitializeAsync()
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Threadline_AppHost>(
@@ -51,8 +66,9 @@ public sealed class PlatformFixture : IAsyncLifetime
                 // Small write limits, so BackpressureTests can overload the API without flooding the machine.
                 $"--{PlatformConfig.WritesMaxConcurrent}={WriteLimit}",
                 $"--{PlatformConfig.WritesQueueLimit}={WriteLimit}",
+                .. _dashboard?.AppHostArguments() ?? [],
             ],
-            (options, _) => options.DisableDashboard = true);
+            (options, _) => options.DisableDashboard = _dashboard is null);
         builder.Services.AddLogging(logging =>
         {
             logging.SetMinimumLevel(LogLevel.Information);
