@@ -20,6 +20,9 @@ public static class PostsApiExtensions
             _ => builder.Configuration.GetConnectionString(ResourceNames.AppDatabase) ?? throw new InvalidOperationException($"Connection string '{ResourceNames.AppDatabase}' is missing."));
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit 8.4+ reports usage to its vendor over the internet after start: an outbound call the platform
+            // must not make (and, offline, an error trace in the dashboard every run).
+            bus.ConfigureUsageTelemetryOptions(telemetry => telemetry.Enabled = false);
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.Host(new Uri(builder.Configuration.GetConnectionString(ResourceNames.RabbitMQ)
