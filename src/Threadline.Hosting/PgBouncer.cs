@@ -203,16 +203,14 @@ public static class PgBouncerExtensions
         if (settings.Users.Count == 1)
         {
             var key = $"{pooler.Resource.Name}-ready";
-            pooler.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-                key, _ => new NpgsqlHealthCheck(ct => database.ConnectionStringExpression.GetValueAsync(ct)), HealthStatus.Unhealthy, null));
+            NpgsqlHealthCheck.Register(pooler.ApplicationBuilder.Services, key, database);
             pooler.WithHealthCheck(key);
         }
 
         // The database's own check (logging in as its user through the pooler) gives it a real health on the dashboard
         // instead of "Unknown", and lets WaitFor(database) mean that this user can connect.
         var databaseKey = $"{name}-ready";
-        pooler.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            databaseKey, _ => new NpgsqlHealthCheck(ct => database.ConnectionStringExpression.GetValueAsync(ct)), HealthStatus.Unhealthy, null));
+        NpgsqlHealthCheck.Register(pooler.ApplicationBuilder.Services, databaseKey, database);
         pooler.OnResourceReady((_, e, _) => ConnectionResources.MarkRunningAsync(database, e.Services));
         return pooler.ApplicationBuilder.AddResource(database)
             .WithParentRelationship(pooler.Resource)

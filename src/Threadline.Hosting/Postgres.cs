@@ -87,11 +87,7 @@ public static class PostgresExtensions
             .WithHealthCheck(healthKey)
             .WithIconName("Database");
 
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthKey,
-            _ => new NpgsqlHealthCheck(ct => resource.ConnectionStringExpression.GetValueAsync(ct)),
-            failureStatus: HealthStatus.Unhealthy,
-            tags: null));
+        NpgsqlHealthCheck.Register(builder.Services, healthKey, resource);
 
         // initdb runs before the server starts, as the postgres user, with the superuser password from the parameter.
         serverBuilder.OnBeforeResourceStarted(async (r, e, ct) =>
@@ -123,11 +119,7 @@ public static class PostgresExtensions
         // A health check of its own (connecting to the database, which exists only once created below) gives the
         // resource a real health on the dashboard instead of "Unknown".
         var databaseHealthKey = $"{databaseResource.Name}-ready";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            databaseHealthKey,
-            _ => new NpgsqlHealthCheck(ct => databaseResource.ConnectionStringExpression.GetValueAsync(ct)),
-            failureStatus: HealthStatus.Unhealthy,
-            tags: null));
+        NpgsqlHealthCheck.Register(builder.Services, databaseHealthKey, databaseResource);
         var databaseBuilder = builder.AddResource(databaseResource)
             .WithParentRelationship(serverBuilder)
             .WithHealthCheck(databaseHealthKey)
@@ -161,6 +153,11 @@ public static class PostgresExtensions
 /// <summary>Healthy when a connection opens and answers <c>SELECT 1</c>.</summary>
 internal sealed class NpgsqlHealthCheck(Func<CancellationToken, ValueTask<string?>> connectionString) : IHealthCheck
 {
+    /// <summary>Registers, under <paramref name="key"/>, a check that logs in with <paramref name="resource"/>'s connection string.</summary>
+    public static void Register(IServiceCollection services, string key, IResourceWithConnectionString resource) =>
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            key, _ => new NpgsqlHealthCheck(ct => resource.ConnectionStringExpression.GetValueAsync(ct)), HealthStatus.Unhealthy, tags: null));
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try

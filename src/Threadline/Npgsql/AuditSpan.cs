@@ -38,10 +38,7 @@ public static class AuditSpan
 
         await using var command = CreateSummaryCommand(transaction);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        // Without audited changes the function still returns its one row, all NULL.
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0)
-            ? Start(reader.GetInt64(0), reader.IsDBNull(1) ? [] : reader.GetFieldValue<string[]>(1), reader.GetInt64(2), urlTemplate)
-            : null;
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Start(reader, urlTemplate) : null;
     }
 
     /// <summary>Synchronous twin of <see cref="StartAsync"/>.</summary>
@@ -55,13 +52,17 @@ public static class AuditSpan
 
         using var command = CreateSummaryCommand(transaction);
         using var reader = command.ExecuteReader();
-        return reader.Read() && !reader.IsDBNull(0)
-            ? Start(reader.GetInt64(0), reader.IsDBNull(1) ? [] : reader.GetFieldValue<string[]>(1), reader.GetInt64(2), urlTemplate)
-            : null;
+        return reader.Read() ? Start(reader, urlTemplate) : null;
     }
 
     private static NpgsqlCommand CreateSummaryCommand(NpgsqlTransaction transaction) =>
         new(SummarySql, transaction.Connection ?? throw new InvalidOperationException("The transaction is already completed."), transaction);
+
+    // Without audited changes the function still returns its one row, all NULL.
+    private static Activity? Start(NpgsqlDataReader summary, string? urlTemplate) =>
+        summary.IsDBNull(0)
+            ? null
+            : Start(summary.GetInt64(0), summary.IsDBNull(1) ? [] : summary.GetFieldValue<string[]>(1), summary.GetInt64(2), urlTemplate);
 
     private static Activity? Start(long transactionId, string[] tables, long changes, string? urlTemplate)
     {

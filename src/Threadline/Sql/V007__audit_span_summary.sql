@@ -10,7 +10,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f
       FROM {{schema}}.transactions t
       -- captured_at is never earlier than the transaction's start: the bound lets partitioned changes be pruned.
       LEFT JOIN {{schema}}.changes c ON c.transaction_id = t.id AND c.captured_at >= now()
-     WHERE t.txid = pg_current_xact_id() AND t.started_at = now()
+     -- _if_assigned: asking a transaction that wrote nothing must not give it a transaction id just to find no row.
+     WHERE t.txid = pg_current_xact_id_if_assigned() AND t.started_at = now()
      GROUP BY t.id;
 $fn$;
 
