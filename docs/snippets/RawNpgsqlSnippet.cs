@@ -21,7 +21,7 @@ internal static class RawNpgsqlSnippet
         };
 
         await using var connection = await dataSource.OpenConnectionAsync();
-        // BEGIN and set_config('threadline.context', $1, true) in one round trip.
+        // BEGIN and set_config('threadline.context', $1, true) with its transaction stamp, in one round trip.
         await using var tx = await connection.BeginAuditedTransactionAsync(audit);
         await using (var update = new NpgsqlCommand("UPDATE orders SET status = $1 WHERE id = $2", connection, tx))
         {

@@ -140,7 +140,7 @@ public sealed class CaptureBehaviourTests(PlatformFixture platform)
         var table = await CreateTableAsync(db, "(id integer PRIMARY KEY)", new TableCaptureOptions(""));
         await using (var tx = await db.BeginTransactionAsync())
         {
-            await using (var set = new NpgsqlCommand("SELECT set_config('threadline.context', $1, true)", db, tx))
+            await using (var set = new NpgsqlCommand("CALL threadline.set_context($1)", db, tx))
             {
                 set.Parameters.Add(new NpgsqlParameter { Value = context });
                 await set.ExecuteNonQueryAsync();
@@ -168,7 +168,7 @@ public sealed class CaptureBehaviourTests(PlatformFixture platform)
         var table = await CreateTableAsync(db, "(id integer PRIMARY KEY)", new TableCaptureOptions(""));
 
         await using var tx = await db.BeginTransactionAsync();
-        await using (var set = new NpgsqlCommand("SELECT set_config('threadline.context', $1, true)", db, tx))
+        await using (var set = new NpgsqlCommand("CALL threadline.set_context($1)", db, tx))
         {
             set.Parameters.Add(new NpgsqlParameter { Value = context });
             await set.ExecuteNonQueryAsync();

@@ -109,7 +109,7 @@ public sealed class CaptureManagementTests(PlatformFixture platform)
             var error = await Assert.ThrowsAsync<PostgresException>(() => db.ExecAsync($"INSERT INTO public.{table} VALUES (2)"));
             Assert.Equal("42501", error.SqlState);
             Assert.Contains($"a write to public.{table} needs an actor", error.MessageText, StringComparison.Ordinal);
-            Assert.Contains("set_config('threadline.context'", error.Hint, StringComparison.Ordinal);
+            Assert.Contains("CALL threadline.set_context(", error.Hint, StringComparison.Ordinal);
             await db.ExecAuditedAsync(Context, $"INSERT INTO public.{table} VALUES (3)");
         }
         finally

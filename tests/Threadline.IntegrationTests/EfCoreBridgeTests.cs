@@ -87,7 +87,7 @@ public sealed class EfCoreBridgeTests(PlatformFixture platform)
         var postgres = Assert.IsType<PostgresException>(error.InnerException);
         Assert.Equal("42501", postgres.SqlState);
         Assert.Contains("public.posts needs an actor", postgres.MessageText, StringComparison.Ordinal);
-        Assert.Contains("set_config('threadline.context'", postgres.Hint, StringComparison.Ordinal);
+        Assert.Contains("CALL threadline.set_context(", postgres.Hint, StringComparison.Ordinal);
     }
 
     private PostsDbContext CreateContext(bool withThreadline)

@@ -5,12 +5,18 @@ namespace Threadline.Npgsql;
 
 /// <summary>
 /// The actor bridge for raw Npgsql. The context is always set with <c>set_config(..., true)</c>: it lives only until
-/// the end of the current transaction, so it cannot leak through a transaction-mode pooler such as PgBouncer.
+/// the end of the current transaction, so it cannot leak through a transaction-mode pooler such as PgBouncer. It is
+/// stamped with the transaction that set it (<c>threadline.context_tx</c>), so that the capture refuses a context some
+/// other client left on the connection with a session-level setting (docs/capture.md).
 /// </summary>
 public static class NpgsqlAuditExtensions
 {
-    /// <summary>The statement that hands the context to PostgreSQL. Transaction-local by design; never session-level SET.</summary>
-    public const string SetContextSql = "SELECT set_config('threadline.context', $1, true)";
+    /// <summary>
+    /// The statement that hands the context to PostgreSQL: the context and its stamp (this transaction's start time in
+    /// microseconds, the expression of <c>threadline.context_stamp()</c>), both transaction-local. Needs no schema.
+    /// </summary>
+    public const string SetContextSql =
+        "SELECT set_config('threadline.context', $1, true), set_config('threadline.context_tx', (extract(epoch FROM now()) * 1000000)::bigint::text, true)";
 
     /// <summary>
     /// The same hand-over as a procedure call, for prefixing another statement: CALL returns no result set, so the

@@ -4,6 +4,11 @@ using Npgsql;
 namespace Threadline.Query;
 
 /// <summary>One captured change with the context of its transaction: what a timeline, history or export row shows.</summary>
+/// <param name="ContextRefused">
+/// Set when the transaction had a context that was not used for attribution: <c>stale</c> (left on the connection by an
+/// earlier transaction, for example a session-level set behind a pooler) or <c>unstamped</c> (set without the bridges'
+/// transaction stamp). The change is then recorded without an actor.
+/// </param>
 public sealed record AuditEntry(
     long Id,
     long TransactionId,
@@ -25,7 +30,8 @@ public sealed record AuditEntry(
     string? TraceId,
     string? JobId,
     string? Source,
-    long? ActionId)
+    long? ActionId,
+    string? ContextRefused = null)
 {
     /// <summary>Reads the columns of <see cref="AuditSql.EntryColumns"/>, in order.</summary>
     internal static AuditEntry Read(NpgsqlDataReader reader) => new(
@@ -33,7 +39,7 @@ public sealed record AuditEntry(
         Json(reader, 5), Json(reader, 6), reader.IsDBNull(7) ? null : reader.GetFieldValue<string[]>(7), Json(reader, 8),
         reader.GetFieldValue<DateTimeOffset>(9), reader.GetFieldValue<DateTimeOffset>(10),
         Text(reader, 11), Text(reader, 12), Text(reader, 13), Text(reader, 14), Text(reader, 15), Text(reader, 16),
-        Text(reader, 17), Text(reader, 18), Text(reader, 19), reader.IsDBNull(20) ? null : reader.GetInt64(20));
+        Text(reader, 17), Text(reader, 18), Text(reader, 19), reader.IsDBNull(20) ? null : reader.GetInt64(20), Text(reader, 21));
 
     internal static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

@@ -36,6 +36,7 @@ public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaO
     [
         "id", "transaction_id", "captured_at", "table_schema", "table_name", "op", "row_key", "changed_fields", "data_before", "data_after",
         "actor_type", "actor_id", "on_behalf_of_type", "on_behalf_of_id", "request_id", "correlation_id", "trace_id", "job_id", "source", "action_id",
+        "context_refused",
     ];
 
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
@@ -106,6 +107,7 @@ public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaO
                 e.TableSchema, e.TableName, e.Op, e.RowKey?.GetRawText(), e.ChangedFields is null ? null : string.Join(' ', e.ChangedFields),
                 e.DataBefore?.GetRawText(), e.DataAfter?.GetRawText(), e.ActorType, e.ActorId, e.OnBehalfOfType, e.OnBehalfOfId,
                 e.RequestId, e.CorrelationId, e.TraceId, e.JobId, e.Source, e.ActionId?.ToString(CultureInfo.InvariantCulture),
+                e.ContextRefused,
             ];
             for (var i = 0; i < fields.Length; i++)
             {
@@ -204,6 +206,8 @@ public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaO
         {
             writer.WriteNull("action_id");
         }
+
+        writer.WriteString("context_refused", e.ContextRefused);
 
         writer.WriteEndObject();
 

@@ -10,7 +10,7 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
     public const string EntryColumns = """
         c.id, c.transaction_id, c.table_schema, c.table_name, c.op, c.row_key::text, c.data_after::text, c.changed_fields,
         c.data_before::text, c.captured_at, t.started_at, t.actor_type, t.actor_id, t.on_behalf_of_type, t.on_behalf_of_id,
-        t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source, t.action_id
+        t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source, t.action_id, t.refused_context ->> 'reason'
         """;
 
     public string Changes => SqlIdentifier.Qualified(options.Schema, "changes");

@@ -12,6 +12,12 @@ public static class ItemsTable
     /// <summary>The audit context every benchmark transaction sets, as the Threadline bridges would.</summary>
     public const string ContextJson = """{"actor":{"type":"user","id":"42"}}""";
 
+    /// <summary>
+    /// The bridges' statement (context and its transaction stamp) with the context as a literal: what every pgbench
+    /// transaction sends, for every variant, so that the baseline pays for setting the context too.
+    /// </summary>
+    public static readonly string SetContextSql = Threadline.Npgsql.NpgsqlAuditExtensions.SetContextSql.Replace("$1", $"'{ContextJson}'", StringComparison.Ordinal);
+
     private static readonly string CreateSql = $"""
         CREATE TABLE items(id bigserial PRIMARY KEY, name text, qty int, price numeric(10,2), tags text[], meta jsonb, updated_at timestamptz);
         SELECT setseed(0.42);
@@ -59,7 +65,7 @@ public static class ItemsTable
     public static async Task<int> WriteWithContextAsync(NpgsqlConnection connection, string statement, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await Sql.ExecuteAsync(connection, $"SELECT set_config('threadline.context', '{ContextJson}', true)", cancellationToken, transaction);
+        await Sql.ExecuteAsync(connection, SetContextSql, cancellationToken, transaction);
         var rows = await Sql.ExecuteAsync(connection, statement, cancellationToken, transaction);
         await transaction.CommitAsync(cancellationToken);
         return rows;

@@ -86,10 +86,11 @@ public static class PgbenchMode
         {
             await using var connection = await Sql.OpenAsync(cluster.DirectConnectionString(database), cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await Sql.ExecuteAsync(connection, $"SELECT set_config('threadline.context', '{ItemsTable.ContextJson}', true)", cancellationToken, transaction);
+            await Sql.ExecuteAsync(connection, ItemsTable.SetContextSql, cancellationToken, transaction);
             await Sql.ExecuteAsync(connection, "UPDATE items SET qty = qty + 1 WHERE id = 1", cancellationToken, transaction);
             var checks = variant.Audit == AuditStore.ThreadlineSchema
-                ? [variant.Audit.RowsSql, "SELECT count(*) FROM threadline.transactions"]
+                // The capture must attribute the pgbench context, or the run would measure the unattributed path.
+                ? [variant.Audit.RowsSql, "SELECT count(*) FROM threadline.transactions WHERE actor_id = '42'"]
                 : new[] { variant.Audit!.RowsSql };
             foreach (var check in checks)
             {

@@ -18,7 +18,7 @@ public static class PgbenchReport
         Line(md);
         Line(md, $"`pgbench -n -M simple -c {s.Clients} -j {s.Threads} -T {s.MeasureSeconds}`, after a {s.WarmupSeconds} s warm-up run and a CHECKPOINT; " +
                  $"{s.Repetitions} repetition(s), every variant back to back within a repetition, order rotated per repetition. " +
-                 "Every transaction is `BEGIN; SELECT set_config('threadline.context', ...); <statement>; COMMIT;` (one round trip per statement). " +
+                 "Every transaction is `BEGIN; SELECT set_config('threadline.context', ..., true), set_config('threadline.context_tx', <stamp>, true); <statement>; COMMIT;` (the bridges' statement) (one round trip per statement). " +
                  "Ratio = baseline tps / variant tps in the same repetition (2.00 = half the throughput); median and min–max over repetitions. " +
                  "Server CPU = CPU seconds of the PostgreSQL server (postmaster, backends and background processes) over the measured run ÷ transactions; " +
                  "its ratio (variant ÷ baseline, same repetition) is steadier than tps on a shared machine, because busy neighbours stretch wall time, not the work a transaction needs.");

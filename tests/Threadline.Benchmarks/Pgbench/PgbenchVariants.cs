@@ -12,6 +12,8 @@ public static class PgbenchVariants
         new(PgbenchVariant.BaselineName, "No trigger.", (_, _) => Task.CompletedTask, null),
         new("threadline", "Current capture, installed by this build's SchemaInstaller + CaptureManager.EnableAsync (default options).",
             InstallCurrentAsync, AuditStore.ThreadlineSchema),
+        new("threadline-unbound", "The current capture without the check that a context was set by its own transaction (schema up to the version before context_bound_to_transaction): what the binding costs.",
+            InstallUnboundAsync, AuditStore.ThreadlineSchema),
         new("threadline-v005", "Frozen copy of the capture as of schema version 5 (Pgbench/threadline-v005.sql), for before/after comparisons.",
             FrozenCapture.ApplyAsync, AuditStore.ThreadlineSchema),
         new("floor", "Physical floor: one statement-level AFTER trigger writing to_jsonb(row) per changed row into an unindexed table.",
@@ -23,11 +25,19 @@ public static class PgbenchVariants
     ];
 
     /// <summary>What runs without <c>--variants</c>: the designs, not the cost-split variants (those are asked for by name).</summary>
-    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only")).ToList();
+    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only" or "threadline-unbound")).ToList();
 
     public static async Task InstallCurrentAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await new SchemaInstaller().InstallAsync(connection, cancellationToken);
+        await new CaptureManager().EnableAsync(connection, new TableCaptureOptions(ItemsTable.Name), cancellationToken);
+    }
+
+    /// <summary>The schema as it was before contexts were bound to their transaction; the same capture trigger.</summary>
+    public static async Task InstallUnboundAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var binding = SchemaInstaller.Migrations.Single(m => m.Name.Contains("context_bound_to_transaction", StringComparison.Ordinal));
+        await new SchemaInstaller().InstallAsync(connection, binding.Version - 1, cancellationToken);
         await new CaptureManager().EnableAsync(connection, new TableCaptureOptions(ItemsTable.Name), cancellationToken);
     }
 

@@ -26,7 +26,7 @@ public sealed record PgbenchWorkload(string Name, string Letter, string Descript
     public string Script => $"""
         {Variables}
         BEGIN;
-        SELECT set_config('threadline.context', '{ItemsTable.ContextJson}', true);
+        {ItemsTable.SetContextSql};
         {Statement};
         COMMIT;
 

@@ -1,0 +1,280 @@
+-- Threadline audit schema, version 8: an audit context is used only by the transaction that set it
+-- (docs/capture.md, "A context belongs to one transaction").
+--
+-- A session-level set_config('threadline.context', ..., false) or SET without LOCAL outlives its transaction; behind a
+-- transaction-mode pooler the next client of that server connection would be recorded as that actor. PostgreSQL
+-- cannot tell a transaction-local setting from a session-level one, so the bridges and set_context() stamp the
+-- context: threadline.context_tx holds the start time of the transaction that set it, in microseconds since the epoch
+-- (now() is fixed for a transaction and differs between the transactions of one server connection). The capture uses
+-- a context only when the stamp is this transaction's:
+--   * a stamp from another transaction ("stale": a session-level set, or a stamp copied with is_local = false) and
+--   * no stamp at all ("unstamped": a bare set_config('threadline.context', ...) written by hand)
+-- are never used for attribution. A write to a table that needs an actor is refused (SQLSTATE TL001); any other write
+-- is recorded without an actor and with the refused context in transactions.refused_context, so the leak is visible.
+--
+-- One transaction, one actor: once a transaction's row has an actor, a write under a context with different
+-- attribution (actor, on-behalf-of, request, correlation, trace, job or source) is refused (SQLSTATE TL002) instead of
+-- being recorded under the first actor. A context that arrives after an unattributed first write attributes the
+-- transaction (the transaction is the unit of attribution); a context cleared after an attributed write leaves the
+-- transaction's actor in place.
+
+ALTER TABLE {{schema}}.transactions ADD COLUMN refused_context jsonb;
+COMMENT ON COLUMN {{schema}}.transactions.refused_context IS
+    'A context present in the transaction but not used for attribution: {"reason": "stale" | "unstamped", "context": raw text}.';
+
+-- The stamp as the bridges write it; also what ensure_transaction and read_context compare with.
+CREATE FUNCTION {{schema}}.context_stamp() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT (extract(epoch FROM now()) * 1000000)::bigint::text;
+$fn$;
+
+-- Invoker rights and no SET clause, as before: the settings must outlive the call. The stamp expression is the one
+-- NpgsqlAuditExtensions.SetContextSql sends.
+CREATE OR REPLACE PROCEDURE {{schema}}.set_context(p_context text)
+LANGUAGE sql AS $fn$
+    SELECT pg_catalog.set_config('threadline.context', p_context, true),
+           pg_catalog.set_config('threadline.context_tx', (extract(epoch FROM now()) * 1000000)::bigint::text, true);
+$fn$;
+
+-- What transactions.context keeps: the context JSON only when it carries more than the columns already hold (the
+-- bridges' JSON never does). Plain SQL, so that it is inlined into ensure_transaction's statements.
+-- STABLE, not IMMUTABLE: jsonb_build_object is STABLE, and PostgreSQL does not inline a function declared less volatile
+-- than its body (measured: not inlined, it cost 35 µs per transaction).
+CREATE FUNCTION {{schema}}.context_extra(p_ctx jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $fn$
+    SELECT CASE WHEN p_ctx = pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                    'actor', pg_catalog.jsonb_build_object('type', p_ctx #>> '{actor,type}', 'id', p_ctx #>> '{actor,id}'),
+                    'on_behalf_of', CASE WHEN p_ctx ? 'on_behalf_of' THEN pg_catalog.jsonb_build_object('type', p_ctx #>> '{on_behalf_of,type}', 'id', p_ctx #>> '{on_behalf_of,id}') END,
+                    'request_id', p_ctx ->> 'request_id', 'correlation_id', p_ctx ->> 'correlation_id', 'trace_id', p_ctx ->> 'trace_id',
+                    'job_id', p_ctx ->> 'job_id', 'source', p_ctx ->> 'source'))
+                THEN NULL ELSE p_ctx END;
+$fn$;
+
+-- Refuses a write that needs an actor: with the leak named when a context was there but not this transaction's.
+CREATE FUNCTION {{schema}}.refuse_write(p_table text, p_refused jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF p_refused ->> 'reason' = 'stale' THEN
+        RAISE EXCEPTION 'threadline: a write to % needs an actor, and the audit context on this connection was set by an earlier transaction (a session-level set_config(..., false) or SET, or a pooled session that leaked it); it is not used', p_table
+            USING ERRCODE = 'TL001',
+                  HINT = 'Set the context inside each transaction with the Threadline bridges or CALL threadline.set_context(...); never with set_config(..., false) or SET without LOCAL. RESET threadline.context clears a leaked value.';
+    ELSIF p_refused ->> 'reason' = 'unstamped' THEN
+        RAISE EXCEPTION 'threadline: a write to % needs an actor, and the audit context has no transaction stamp (a bare set_config(''threadline.context'', ...)); it is not used', p_table
+            USING ERRCODE = 'TL001',
+                  HINT = 'Set the context with CALL threadline.set_context(...) or the Threadline bridges: they stamp it with the transaction that set it, which a session-level setting cannot fake.';
+    END IF;
+    RAISE EXCEPTION 'threadline: a write to % needs an actor, and this transaction has none', p_table
+        USING ERRCODE = '42501',
+              HINT = 'Set the audit context in the same transaction before writing: CALL threadline.set_context(''{"actor":{"type":"user","id":"..."}}''); the Threadline bridges for Npgsql, EF Core and MassTransit do this for you.';
+END
+$fn$;
+
+-- read_context (used by record_action) refuses a context that this transaction did not set.
+CREATE OR REPLACE FUNCTION {{schema}}.read_context() RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_raw   text := NULLIF(current_setting('threadline.context', true), '');
+    v_stamp text;
+    v_ctx   jsonb;
+    v_type  text;
+BEGIN
+    IF v_raw IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_stamp := NULLIF(current_setting('threadline.context_tx', true), '');
+    IF v_stamp IS DISTINCT FROM (extract(epoch FROM now()) * 1000000)::bigint::text THEN
+        RAISE EXCEPTION 'threadline: the audit context on this connection was not set by this transaction (%)',
+                CASE WHEN v_stamp IS NULL THEN 'it has no transaction stamp' ELSE 'it was set by an earlier transaction' END
+            USING ERRCODE = 'TL001',
+                  HINT = 'Set the context inside each transaction with the Threadline bridges or CALL threadline.set_context(...); never with set_config(..., false) or SET without LOCAL, which outlive the transaction.';
+    END IF;
+    BEGIN
+        v_ctx := v_raw::jsonb;
+    EXCEPTION WHEN others THEN
+        RAISE EXCEPTION 'threadline: the audit context in threadline.context is not valid JSON'
+            USING ERRCODE = '22023',
+                  HINT = 'Set it only through the Threadline bridges or CALL threadline.set_context(AuditContext JSON).';
+    END;
+    IF jsonb_typeof(v_ctx) <> 'object' OR jsonb_typeof(v_ctx -> 'actor') IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'threadline: the audit context must be a JSON object with an "actor" object'
+            USING ERRCODE = '22023';
+    END IF;
+    v_type := v_ctx #>> '{actor,type}';
+    IF v_type IS NULL OR v_type NOT IN ('user', 'admin', 'service_account', 'job', 'system', 'anonymous') THEN
+        RAISE EXCEPTION 'threadline: unknown actor type "%" in the audit context', coalesce(v_type, '(none)')
+            USING ERRCODE = '22023';
+    END IF;
+    IF v_type <> 'anonymous' AND coalesce(v_ctx #>> '{actor,id}', '') = '' THEN
+        RAISE EXCEPTION 'threadline: actor of type "%" has no id in the audit context', v_type
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN v_ctx;
+END
+$fn$;
+
+-- The transaction-local hint threadline.captured is now '<txid>/<context text>': the transaction row exists, and the
+-- context was last checked with that text. Still never trusted for attribution: it only selects the lookup, and a
+-- hint set by hand can at most send a write down the checked path.
+CREATE OR REPLACE FUNCTION {{schema}}.ensure_transaction(p_table text, p_require_actor boolean) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    v_xid       xid8 := pg_current_xact_id();
+    v_raw       text := NULLIF(current_setting('threadline.context', true), '');
+    v_hint      text := current_setting('threadline.captured', true);
+    v_prefix    text;
+    v_exists    boolean := false;
+    v_id        bigint;
+    v_row       record;
+    v_stamp     text;
+    v_refused   jsonb;
+    v_ctx       jsonb;
+    v_type      text;
+    v_action    bigint;
+BEGIN
+    v_prefix := v_xid::text || '/';
+    IF starts_with(v_hint, v_prefix) THEN
+        SELECT t.id, t.actor_type, t.actor_id, t.on_behalf_of_type, t.on_behalf_of_id, t.request_id,
+               t.correlation_id, t.trace_id, t.job_id, t.source
+          INTO v_row
+          FROM {{schema}}.transactions t
+         WHERE t.txid = v_xid AND t.started_at = now();
+        IF FOUND THEN
+            v_exists := true;
+            v_id := v_row.id;
+            IF substr(v_hint, length(v_prefix) + 1) = coalesce(v_raw, '') THEN
+                -- The common path: the same context as the transaction's earlier writes.
+                IF v_row.actor_type IS NOT NULL OR NOT p_require_actor THEN
+                    RETURN v_id;
+                END IF;
+            ELSIF v_raw IS NULL AND v_row.actor_type IS NOT NULL THEN
+                -- The context was cleared after an attributed write: the transaction keeps its actor.
+                RETURN v_id;
+            END IF;
+        END IF;
+    END IF;
+
+    IF v_raw IS NOT NULL THEN
+        v_stamp := NULLIF(current_setting('threadline.context_tx', true), '');
+        IF v_stamp IS DISTINCT FROM (extract(epoch FROM now()) * 1000000)::bigint::text THEN
+            v_refused := jsonb_build_object('reason', CASE WHEN v_stamp IS NULL THEN 'unstamped' ELSE 'stale' END,
+                                            'context', left(v_raw, 2000));
+        END IF;
+    END IF;
+
+    -- The checks of read_context(), inline: one function call less on every first write.
+    IF v_raw IS NOT NULL AND v_refused IS NULL THEN
+        IF v_raw LIKE '{"actor":{%}' THEN
+            -- What AuditContext.ToJson writes; malformed JSON of this shape still fails, with PostgreSQL's own 22P02.
+            v_ctx := v_raw::jsonb;
+        ELSE
+            BEGIN
+                v_ctx := v_raw::jsonb;
+            EXCEPTION WHEN others THEN
+                RAISE EXCEPTION 'threadline: the audit context in threadline.context is not valid JSON'
+                    USING ERRCODE = '22023',
+                          HINT = 'Set it only through the Threadline bridges or CALL threadline.set_context(AuditContext JSON).';
+            END;
+        END IF;
+        IF jsonb_typeof(v_ctx) <> 'object' OR jsonb_typeof(v_ctx -> 'actor') IS DISTINCT FROM 'object' THEN
+            RAISE EXCEPTION 'threadline: the audit context must be a JSON object with an "actor" object'
+                USING ERRCODE = '22023';
+        END IF;
+        v_type := v_ctx #>> '{actor,type}';
+        IF v_type IS NULL OR v_type NOT IN ('user', 'admin', 'service_account', 'job', 'system', 'anonymous') THEN
+            RAISE EXCEPTION 'threadline: unknown actor type "%" in the audit context', coalesce(v_type, '(none)')
+                USING ERRCODE = '22023';
+        END IF;
+        IF v_type <> 'anonymous' AND coalesce(v_ctx #>> '{actor,id}', '') = '' THEN
+            RAISE EXCEPTION 'threadline: actor of type "%" has no id in the audit context', v_type
+                USING ERRCODE = '22023';
+        END IF;
+    END IF;
+
+    IF NOT v_exists THEN
+        -- The global setting is read only on the rare path of a write without context, so it costs attributed writes nothing.
+        IF v_ctx IS NULL AND NOT p_require_actor THEN
+            SELECT s.require_actor INTO p_require_actor FROM {{schema}}.settings s;
+            p_require_actor := coalesce(p_require_actor, false);
+        END IF;
+        IF p_require_actor AND v_ctx IS NULL THEN
+            PERFORM {{schema}}.refuse_write(p_table, v_refused);
+        END IF;
+        IF current_setting('threadline.action', true) = v_xid::text THEN
+            SELECT a.id INTO v_action FROM {{schema}}.actions a
+             WHERE a.txid = v_xid AND a.tx_started_at = now()
+             ORDER BY a.id LIMIT 1;
+        END IF;
+        INSERT INTO {{schema}}.transactions AS t
+            (txid, started_at, first_change_at, actor_type, actor_id, on_behalf_of_type, on_behalf_of_id,
+             request_id, correlation_id, trace_id, job_id, source, context, action_id, refused_context)
+        VALUES
+            (v_xid, now(), clock_timestamp(), v_ctx #>> '{actor,type}', v_ctx #>> '{actor,id}',
+             v_ctx #>> '{on_behalf_of,type}', v_ctx #>> '{on_behalf_of,id}',
+             v_ctx ->> 'request_id', v_ctx ->> 'correlation_id', v_ctx ->> 'trace_id', v_ctx ->> 'job_id',
+             v_ctx ->> 'source', {{schema}}.context_extra(v_ctx), v_action, v_refused)
+        ON CONFLICT (txid, started_at) DO NOTHING
+        RETURNING t.id INTO v_id;
+        PERFORM set_config('threadline.captured', v_prefix || coalesce(v_raw, ''), true);
+        IF v_id IS NOT NULL THEN
+            RETURN v_id;
+        END IF;
+        -- The hint had been cleared by hand: the row exists already.
+        SELECT t.id, t.actor_type, t.actor_id, t.on_behalf_of_type, t.on_behalf_of_id, t.request_id,
+               t.correlation_id, t.trace_id, t.job_id, t.source
+          INTO v_row
+          FROM {{schema}}.transactions t
+         WHERE t.txid = v_xid AND t.started_at = now();
+        v_id := v_row.id;
+    END IF;
+
+    -- The transaction's row exists.
+    IF v_row.actor_type IS NOT NULL THEN
+        IF v_ctx IS NOT NULL AND
+           (v_row.actor_type, v_row.actor_id, v_row.on_behalf_of_type, v_row.on_behalf_of_id, v_row.request_id,
+            v_row.correlation_id, v_row.trace_id, v_row.job_id, v_row.source)
+           IS DISTINCT FROM
+           (v_ctx #>> '{actor,type}', v_ctx #>> '{actor,id}', v_ctx #>> '{on_behalf_of,type}', v_ctx #>> '{on_behalf_of,id}',
+            v_ctx ->> 'request_id', v_ctx ->> 'correlation_id', v_ctx ->> 'trace_id', v_ctx ->> 'job_id', v_ctx ->> 'source') THEN
+            RAISE EXCEPTION 'threadline: the audit context changed within a transaction (from % % to % %): one transaction has one actor',
+                    v_row.actor_type, v_row.actor_id, v_ctx #>> '{actor,type}', v_ctx #>> '{actor,id}'
+                USING ERRCODE = 'TL002',
+                      HINT = 'Write for another actor, request or job in its own transaction.';
+        END IF;
+        PERFORM set_config('threadline.captured', v_prefix || coalesce(v_raw, ''), true);
+        RETURN v_id;
+    END IF;
+
+    IF v_ctx IS NULL THEN
+        IF NOT p_require_actor THEN
+            SELECT s.require_actor INTO p_require_actor FROM {{schema}}.settings s;
+            p_require_actor := coalesce(p_require_actor, false);
+        END IF;
+        IF p_require_actor THEN
+            PERFORM {{schema}}.refuse_write(p_table, v_refused);
+        END IF;
+        IF v_refused IS NOT NULL THEN
+            UPDATE {{schema}}.transactions t SET refused_context = v_refused
+             WHERE t.id = v_id AND t.refused_context IS NULL;
+        END IF;
+    ELSE
+        -- A context that arrives after an unattributed write attributes the transaction.
+        UPDATE {{schema}}.transactions t
+           SET actor_type = v_ctx #>> '{actor,type}', actor_id = v_ctx #>> '{actor,id}',
+               on_behalf_of_type = v_ctx #>> '{on_behalf_of,type}', on_behalf_of_id = v_ctx #>> '{on_behalf_of,id}',
+               request_id = v_ctx ->> 'request_id', correlation_id = v_ctx ->> 'correlation_id',
+               trace_id = v_ctx ->> 'trace_id', job_id = v_ctx ->> 'job_id', source = v_ctx ->> 'source',
+               context = {{schema}}.context_extra(v_ctx)
+         WHERE t.id = v_id;
+    END IF;
+    PERFORM set_config('threadline.captured', v_prefix || coalesce(v_raw, ''), true);
+    RETURN v_id;
+END
+$fn$;
+
+ALTER FUNCTION {{schema}}.context_stamp() OWNER TO {{owner}};
+ALTER FUNCTION {{schema}}.context_extra(jsonb) OWNER TO {{owner}};
+ALTER FUNCTION {{schema}}.refuse_write(text, jsonb) OWNER TO {{owner}};
+REVOKE ALL ON FUNCTION {{schema}}.context_extra(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION {{schema}}.refuse_write(text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION {{schema}}.context_stamp() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION {{schema}}.context_stamp() TO {{writer}};
