@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
 using Threadline.Query;
 
@@ -18,6 +18,7 @@ public sealed record ExportDryRunResponse(long MatchingRows, int MaxRows, bool W
 /// <summary>
 /// Investigation API, version 1: timeline, row history and state, drill-down, diff, actor activity, actions and
 /// export. Auditors and admins only; every refusal is a problem-details body (400 malformed, 422 invalid, 404).
+/// Handlers return typed results and each route declares its problem statuses, so /openapi/v1.json lists them all.
 /// </summary>
 public static class AuditEndpoints
 {
@@ -25,38 +26,41 @@ public static class AuditEndpoints
 
     public static IEndpointRouteBuilder MapAuditEndpoints(this IEndpointRouteBuilder app)
     {
-        var audit = app.MapGroup("/api/v1/audit").RequireAuthorization(PlatformPolicies.Auditor).WithTags("Audit");
+        var audit = app.MapGroup("/api/v1/audit").RequireAuthorization(PlatformPolicies.Auditor).WithTags("Audit")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         audit.MapGet("/changes", GetChangesAsync).WithSummary("Timeline of changes, filtered and paged with an opaque cursor.");
-        audit.MapGet("/changes/{id}", GetChangeAsync).WithSummary("One change with its transaction context.");
-        audit.MapGet("/changes/{id}/diff", GetDiffAsync).WithSummary("One change field by field; masked fields stay masked.");
-        audit.MapGet("/transactions/{id}", GetTransactionAsync).WithSummary("A transaction, its changes and a link to its trace.");
+        audit.MapGet("/changes/{id}", GetChangeAsync).WithSummary("One change with its transaction context.").ProducesProblem(StatusCodes.Status404NotFound);
+        audit.MapGet("/changes/{id}/diff", GetDiffAsync).WithSummary("One change field by field; masked fields stay masked.").ProducesProblem(StatusCodes.Status404NotFound);
+        audit.MapGet("/transactions/{id}", GetTransactionAsync).WithSummary("A transaction, its changes and a link to its trace.").ProducesProblem(StatusCodes.Status404NotFound);
         audit.MapGet("/rows/{schema}/{table}/history", GetRowHistoryAsync).WithSummary("Every change of one row, oldest first.");
         audit.MapGet("/rows/{schema}/{table}/state", GetRowStateAsync).WithSummary("The row as it stood at a point in time.");
         audit.MapGet("/actors/{type}/{id}/activity", GetActorActivityAsync).WithSummary("What an actor changed in a window, per table and operation.");
-        audit.MapGet("/actions/{id}", GetActionAsync).WithSummary("A semantic action and the changes of its transaction.");
-        audit.MapGet("/export", ExportAsync).WithSummary("Streams matching changes as CSV, NDJSON or JSON; dryRun=true counts them.");
+        audit.MapGet("/actions/{id}", GetActionAsync).WithSummary("A semantic action and the changes of its transaction.").ProducesProblem(StatusCodes.Status404NotFound);
+        // The export streams its body itself, so its 200 is declared here: a stream in one of three formats.
+        audit.MapGet("/export", ExportAsync).WithSummary("Streams matching changes as CSV, NDJSON or JSON; dryRun=true counts them.")
+            .WithDescription("With dryRun=true the answer is JSON {matchingRows, maxRows, wouldTruncate} and nothing is streamed.")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "text/csv", "application/x-ndjson", "application/json");
         return app;
     }
 
-    private static Task<IResult> GetChangesAsync(HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
-        Guarded(async () =>
+    private static Task<Results<Ok<ChangesPageResponse>, ProblemHttpResult>> GetChangesAsync(HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded<ChangesPageResponse>(async () =>
         {
             var query = AuditFilterParser.Parse(Pairs(request));
-            return Results.Ok(Page(request, await reader.QueryAsync(query, cancellationToken)));
+            return TypedResults.Ok(Page(request, await reader.QueryAsync(query, cancellationToken)));
         });
 
-    private static Task<IResult> GetChangeAsync(string id, AuditReader reader, CancellationToken cancellationToken) =>
-        Guarded(async () => await reader.GetChangeAsync(ParseId(id, "change"), cancellationToken) is { } change
-            ? Results.Ok(change)
-            : NotFound("Audit change not found", $"There is no audit change {id}."));
+    private static Task<Results<Ok<AuditEntry>, ProblemHttpResult>> GetChangeAsync(string id, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded(async () => OkOrNotFound(await reader.GetChangeAsync(ParseId(id, "change"), cancellationToken),
+            "Audit change not found", $"There is no audit change {id}."));
 
-    private static Task<IResult> GetDiffAsync(string id, AuditReader reader, CancellationToken cancellationToken) =>
-        Guarded(async () => await reader.GetDiffAsync(ParseId(id, "change"), cancellationToken) is { } diff
-            ? Results.Ok(diff)
-            : NotFound("Audit change not found", $"There is no audit change {id}."));
+    private static Task<Results<Ok<ChangeDiff>, ProblemHttpResult>> GetDiffAsync(string id, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded(async () => OkOrNotFound(await reader.GetDiffAsync(ParseId(id, "change"), cancellationToken),
+            "Audit change not found", $"There is no audit change {id}."));
 
-    private static Task<IResult> GetTransactionAsync(string id, AuditReader reader, IConfiguration configuration, CancellationToken cancellationToken) =>
-        Guarded(async () =>
+    private static Task<Results<Ok<TransactionChangesResponse>, ProblemHttpResult>> GetTransactionAsync(string id, AuditReader reader, IConfiguration configuration, CancellationToken cancellationToken) =>
+        Guarded<TransactionChangesResponse>(async () =>
         {
             var transactionId = ParseId(id, "audit transaction");
             var transaction = await reader.GetTransactionAsync(transactionId, cancellationToken);
@@ -66,36 +70,36 @@ public static class AuditEndpoints
             }
 
             var changes = await reader.GetChangesAsync(transactionId, cancellationToken);
-            return Results.Ok(new TransactionChangesResponse(transaction, changes, TraceUrl(configuration, transaction.TraceId)));
+            return TypedResults.Ok(new TransactionChangesResponse(transaction, changes, TraceUrl(configuration, transaction.TraceId)));
         });
 
-    private static Task<IResult> GetRowHistoryAsync(string schema, string table, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
-        Guarded(async () =>
+    private static Task<Results<Ok<ChangesPageResponse>, ProblemHttpResult>> GetRowHistoryAsync(string schema, string table, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded<ChangesPageResponse>(async () =>
         {
             var query = AuditFilterParser.Parse(Only(request, "key", "cursor", "limit").Append(KeyValuePair.Create("schema", new string?[] { schema })).Append(KeyValuePair.Create("table", new string?[] { table })));
             var key = query.Filter.RowKey ?? throw new AuditQueryException(AuditQueryError.Malformed, "key", "'key' is required: the row's key as JSON, e.g. {\"id\":42}.");
-            return Results.Ok(Page(request, await reader.GetRowHistoryAsync(schema, table, key, query.Cursor, query.Limit, cancellationToken)));
+            return TypedResults.Ok(Page(request, await reader.GetRowHistoryAsync(schema, table, key, query.Cursor, query.Limit, cancellationToken)));
         });
 
-    private static Task<IResult> GetRowStateAsync(string schema, string table, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
-        Guarded(async () =>
+    private static Task<Results<Ok<RowState>, ProblemHttpResult>> GetRowStateAsync(string schema, string table, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded<RowState>(async () =>
         {
             var query = AuditFilterParser.Parse(Rename(Only(request, "key", "at"), "at", "to").Append(KeyValuePair.Create("table", new string?[] { table })).Append(KeyValuePair.Create("schema", new string?[] { schema })));
             var key = query.Filter.RowKey ?? throw new AuditQueryException(AuditQueryError.Malformed, "key", "'key' is required: the row's key as JSON, e.g. {\"id\":42}.");
             var at = query.Filter.To ?? throw new AuditQueryException(AuditQueryError.Malformed, "at", "'at' is required: an ISO 8601 time with an offset.");
-            return Results.Ok(await reader.GetStateAsOfAsync(schema, table, key, at, cancellationToken));
+            return TypedResults.Ok(await reader.GetStateAsOfAsync(schema, table, key, at, cancellationToken));
         });
 
-    private static Task<IResult> GetActorActivityAsync(string type, string id, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
-        Guarded(async () =>
+    private static Task<Results<Ok<IReadOnlyList<ActorActivity>>, ProblemHttpResult>> GetActorActivityAsync(string type, string id, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded<IReadOnlyList<ActorActivity>>(async () =>
         {
             var query = AuditFilterParser.Parse(Only(request, "from", "to")
                 .Append(KeyValuePair.Create("actorType", new string?[] { type })).Append(KeyValuePair.Create("actorId", new string?[] { id })));
-            return Results.Ok(await reader.GetActorActivityAsync(type, id, query.Filter.From, query.Filter.To, cancellationToken));
+            return TypedResults.Ok(await reader.GetActorActivityAsync(type, id, query.Filter.From, query.Filter.To, cancellationToken));
         });
 
-    private static Task<IResult> GetActionAsync(string id, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
-        Guarded(async () =>
+    private static Task<Results<Ok<ActionResponse>, ProblemHttpResult>> GetActionAsync(string id, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
+        Guarded<ActionResponse>(async () =>
         {
             var actionId = ParseId(id, "action");
             var query = AuditFilterParser.Parse(Only(request, "cursor", "limit", "order"));
@@ -105,10 +109,10 @@ public static class AuditEndpoints
             }
 
             var changes = await reader.QueryAsync(new AuditFilter { ActionId = actionId }, query.Cursor, query.Limit, query.Order, cancellationToken);
-            return Results.Ok(new ActionResponse(action, Page(request, changes)));
+            return TypedResults.Ok(new ActionResponse(action, Page(request, changes)));
         });
 
-    private static async Task<IResult> ExportAsync(HttpContext context, AuditReader reader, AuditExporter exporter, CancellationToken cancellationToken)
+    private static async Task<Results<JsonHttpResult<ExportDryRunResponse>, EmptyHttpResult, ProblemHttpResult>> ExportAsync(HttpContext context, AuditReader reader, AuditExporter exporter, CancellationToken cancellationToken)
     {
         AuditQuery query;
         AuditExportFormat format;
@@ -149,7 +153,7 @@ public static class AuditEndpoints
         if (dryRun)
         {
             var count = await reader.CountAsync(query.Filter, cancellationToken);
-            return Results.Ok(new ExportDryRunResponse(count, maxRows, count > maxRows));
+            return TypedResults.Json(new ExportDryRunResponse(count, maxRows, count > maxRows));
         }
 
         var response = context.Response;
@@ -162,10 +166,10 @@ public static class AuditEndpoints
             response.Headers["Threadline-Export-Max-Rows"] = maxRows.ToString(CultureInfo.InvariantCulture);
             return Task.CompletedTask;
         }, cancellationToken);
-        return Results.Empty;
+        return TypedResults.Empty;
     }
 
-    private static async Task<IResult> Guarded(Func<Task<IResult>> handler)
+    private static async Task<Results<Ok<T>, ProblemHttpResult>> Guarded<T>(Func<Task<Results<Ok<T>, ProblemHttpResult>>> handler)
     {
         try
         {
@@ -177,14 +181,18 @@ public static class AuditEndpoints
         }
     }
 
-    private static IResult Problem(AuditQueryException ex) => Results.Problem(
+    private static Results<Ok<T>, ProblemHttpResult> OkOrNotFound<T>(T? value, string title, string detail)
+        where T : class =>
+        value is null ? NotFound(title, detail) : TypedResults.Ok(value);
+
+    private static ProblemHttpResult Problem(AuditQueryException ex) => TypedResults.Problem(
         title: ex.Error == AuditQueryError.Malformed ? "Malformed query" : "Invalid query",
         detail: ex.Message,
         statusCode: ex.Error == AuditQueryError.Malformed ? StatusCodes.Status400BadRequest : StatusCodes.Status422UnprocessableEntity,
         extensions: new Dictionary<string, object?> { ["parameter"] = ex.Parameter });
 
-    private static IResult NotFound(string title, string detail) =>
-        Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status404NotFound);
+    private static ProblemHttpResult NotFound(string title, string detail) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: StatusCodes.Status404NotFound);
 
     private static long ParseId(string id, string what) =>
         long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0

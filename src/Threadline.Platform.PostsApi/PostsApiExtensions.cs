@@ -16,6 +16,7 @@ public static class PostsApiExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());
         builder.Services.AddSingleton<FaultInjection>();
         builder.AddWriteBackpressure();
+        builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddThreadlineCoverage(PlatformCoverage.Expectation,
             _ => builder.Configuration.GetConnectionString(ResourceNames.AppDatabase) ?? throw new InvalidOperationException($"Connection string '{ResourceNames.AppDatabase}' is missing."));
         builder.Services.AddMassTransit(bus =>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Threadline.EntityFrameworkCore;
 using Threadline.Platform.Posts;
@@ -8,7 +9,10 @@ public sealed record PostRequest(string? Title, string? Body);
 
 public sealed record PostResponse(long Id, string Title, string Body, int? WordCount, long? AuditTransactionId);
 
-/// <summary>The audited HTTP paths: create, update and delete posts through PgBouncer, attributed to the token's subject.</summary>
+/// <summary>
+/// The audited HTTP paths: create, update and delete posts through PgBouncer, attributed to the token's subject.
+/// Handlers return typed results and each route declares its problem statuses, so /openapi/v1.json lists them all.
+/// </summary>
 public static class PostsEndpoints
 {
     public const string AuditTransactionHeader = "Threadline-Audit-Transaction-Id";
@@ -20,15 +24,21 @@ public static class PostsEndpoints
 
     public static IEndpointRouteBuilder MapPostsEndpoints(this IEndpointRouteBuilder app)
     {
-        var posts = app.MapGroup("/posts").RequireAuthorization();
-        posts.MapPost("/", CreateAsync).RequireRateLimiting(WriteBackpressure.Policy);
-        posts.MapPut("/{id:long}", UpdateAsync).RequireRateLimiting(WriteBackpressure.Policy);
-        posts.MapDelete("/{id:long}", DeleteAsync).RequireRateLimiting(WriteBackpressure.Policy);
-        posts.MapGet("/{id:long}", GetAsync);
+        var posts = app.MapGroup("/posts").RequireAuthorization().WithTags("Posts")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        posts.MapPost("/", CreateAsync).RequireRateLimiting(WriteBackpressure.Policy).WithSummary("Creates a post, audited as the token's subject.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        posts.MapPut("/{id:long}", UpdateAsync).RequireRateLimiting(WriteBackpressure.Policy).WithSummary("Replaces a post's title and body, audited.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        posts.MapDelete("/{id:long}", DeleteAsync).RequireRateLimiting(WriteBackpressure.Policy).WithSummary("Deletes a post, audited.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        posts.MapGet("/{id:long}", GetAsync).WithSummary("Reads a post.").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(PostRequest request, PostsDbContext db, IAuditContextAccessor audit, OutboxDispatcher outbox, FaultInjection faults, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Created<PostResponse>, ProblemHttpResult>> CreateAsync(PostRequest request, PostsDbContext db, IAuditContextAccessor audit, OutboxDispatcher outbox, FaultInjection faults, HttpContext http, CancellationToken cancellationToken)
     {
         if (Validate(request) is { } invalid)
         {
@@ -47,10 +57,10 @@ public static class PostsEndpoints
         faults.AfterCommit(http);
         outbox.Wake();
         http.Response.Headers[AuditTransactionHeader] = auditTransactionId?.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Results.Created($"/posts/{post.Id}", ToResponse(post, auditTransactionId));
+        return TypedResults.Created($"/posts/{post.Id}", ToResponse(post, auditTransactionId));
     }
 
-    private static async Task<IResult> UpdateAsync(long id, PostRequest request, PostsDbContext db, IAuditContextAccessor audit, OutboxDispatcher outbox, FaultInjection faults, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PostResponse>, ProblemHttpResult>> UpdateAsync(long id, PostRequest request, PostsDbContext db, IAuditContextAccessor audit, OutboxDispatcher outbox, FaultInjection faults, HttpContext http, CancellationToken cancellationToken)
     {
         if (Validate(request) is { } invalid)
         {
@@ -89,10 +99,10 @@ public static class PostsEndpoints
         faults.AfterCommit(http);
         outbox.Wake();
         http.Response.Headers[AuditTransactionHeader] = auditTransactionId?.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Results.Ok(ToResponse(post, auditTransactionId));
+        return TypedResults.Ok(ToResponse(post, auditTransactionId));
     }
 
-    private static async Task<IResult> DeleteAsync(long id, PostsDbContext db, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(long id, PostsDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         var deleted = 0;
         var auditTransactionId = await InAuditedTransactionAsync(db, PostActions.Delete, async () =>
@@ -106,13 +116,13 @@ public static class PostsEndpoints
         }
 
         http.Response.Headers[AuditTransactionHeader] = auditTransactionId?.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> GetAsync(long id, PostsDbContext db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PostResponse>, ProblemHttpResult>> GetAsync(long id, PostsDbContext db, CancellationToken cancellationToken)
     {
         var post = await db.Posts.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
-        return post is null ? NotFound(id) : Results.Ok(ToResponse(post, null));
+        return post is null ? NotFound(id) : TypedResults.Ok(ToResponse(post, null));
     }
 
     /// <summary>
@@ -135,12 +145,12 @@ public static class PostsEndpoints
         return auditTransactionId;
     }
 
-    private static IResult? Validate(PostRequest? request)
+    private static ProblemHttpResult? Validate(PostRequest? request)
     {
         var errors = new Dictionary<string, string[]>();
         if (request is null)
         {
-            return Results.Problem(title: "A JSON body is required.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem(title: "A JSON body is required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
         if (string.IsNullOrWhiteSpace(request.Title))
@@ -165,11 +175,11 @@ public static class PostsEndpoints
             errors["body"] = [NulRefused];
         }
 
-        return errors.Count == 0 ? null : Results.ValidationProblem(errors, statusCode: StatusCodes.Status422UnprocessableEntity);
+        return errors.Count == 0 ? null : TypedResults.Problem(new HttpValidationProblemDetails(errors) { Status = StatusCodes.Status422UnprocessableEntity });
     }
 
-    private static IResult NotFound(long id) =>
-        Results.Problem(title: "Post not found", detail: $"There is no post {id}.", statusCode: StatusCodes.Status404NotFound);
+    private static ProblemHttpResult NotFound(long id) =>
+        TypedResults.Problem(title: "Post not found", detail: $"There is no post {id}.", statusCode: StatusCodes.Status404NotFound);
 
     private static PostResponse ToResponse(Post post, long? auditTransactionId) =>
         new(post.Id, post.Title, post.Body, post.WordCount, auditTransactionId);

@@ -7,6 +7,8 @@ builder.AddPostsApiServices();
 var app = builder.Build();
 app.UsePostsApiPipeline();
 app.MapPostsEndpoints();
+// The OpenAPI document describes the routes only, no data, so it is public.
+app.MapOpenApi();
 app.MapDefaultEndpoints();
 app.Run();
 

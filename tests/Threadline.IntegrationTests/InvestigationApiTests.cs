@@ -210,7 +210,8 @@ public sealed class InvestigationApiTests(PlatformFixture platform)
         Assert.StartsWith("id,transaction_id,captured_at,table_schema,table_name,op,row_key,", csvText, StringComparison.Ordinal);
         var records = CsvRecords(csvText);
         Assert.Equal(6, records.Count);
-        Assert.All(records, r => Assert.Equal(20, r.Count));
+        Assert.All(records, r => Assert.Equal(21, r.Count));
+        Assert.Equal("context_refused", records[0][^1]);
         Assert.Equal("line \"1\", with comma\nand newline", JsonDocument.Parse(records[1][9]).RootElement.GetProperty("note").GetString());
         Assert.Equal(5, ndjson.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal("true", capped.Headers.GetValues("Threadline-Export-Truncated").Single());
