@@ -1,6 +1,8 @@
 using Npgsql;
 using Threadline.Capture;
 using Threadline.IntegrationTests.Infrastructure;
+using Threadline.Operations;
+using Threadline.Schema;
 
 namespace Threadline.IntegrationTests;
 
@@ -59,6 +61,84 @@ public sealed class RedactionDriftTests(PlatformFixture platform)
         // A new column with a new name is an ordinary column: captured, and reported as drift (RedactionDriftCoverageTests).
         Assert.Contains("\"note\": \"visible\"", image, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Coverage_and_the_apply_plan_report_each_drift_by_name_until_capture_is_reapplied()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "drift");
+        await using var db = await database.OpenAsync();
+        await new SchemaInstaller().InstallAsync(db);
+        await db.ExecAsync("""
+            CREATE TABLE public.cards (id int PRIMARY KEY, card text, ssn text, name text);
+            CREATE TABLE public.keyed (k int PRIMARY KEY, v text);
+            CREATE TABLE public.legacy (id int PRIMARY KEY, v text);
+            CREATE TABLE public.steady (id int PRIMARY KEY, v text);
+            """);
+        var cards = new TableCaptureOptions("cards") { Mask = ["card"], Exclude = ["ssn"] };
+        TableCaptureOptions[] desired = [cards, new("keyed"), new("legacy"), new("steady")];
+        var capture = new CaptureManager();
+        await capture.ApplyAsync(db, desired);
+        var clean = await CoverageAsync(db);
+
+        await db.ExecAsync("""
+            ALTER TABLE public.cards RENAME COLUMN card TO card_number;
+            ALTER TABLE public.cards DROP COLUMN ssn;
+            ALTER TABLE public.cards ADD COLUMN ssn text, ADD COLUMN nickname text;
+            ALTER TABLE public.keyed RENAME COLUMN k TO k2;
+            -- As registered by a version that recorded no column identity.
+            UPDATE threadline.captured_tables SET options = options - 'columns' - 'exclude_attnums' - 'mask_attnums' WHERE table_name = 'legacy';
+            """);
+        var drifted = await CoverageAsync(db);
+        var stale = await Assert.ThrowsAsync<CaptureException>(() => capture.PlanAsync(db, desired));
+        TableCaptureOptions[] decided = [cards with { Mask = ["card_number"] }, new("keyed"), new("legacy"), new("steady")];
+        var plan = (await capture.PlanAsync(db, decided)).ToDictionary(e => e.Table);
+        // What the key-rename finding says: the capture function still names the old key, so writes fail loudly.
+        var keyedWrite = await Assert.ThrowsAsync<PostgresException>(() => db.ExecAuditedAsync(Context, "INSERT INTO public.keyed VALUES (1, 'x')"));
+
+        Assert.All(clean, f => Assert.Equal(CoverageStatus.Covered, f.Status));
+        Assert.Equal(
+            [
+                "column nickname was added since capture was applied and is captured in clear; mask or exclude it, or re-apply capture to accept it.",
+                "column ssn was added under the name of a dropped excluded column and is excluded; re-apply capture to confirm.",
+                "masked column card was renamed to card_number; it is still masked; name card_number in Mask and re-apply capture.",
+            ],
+            Drift(drifted, "public.cards"));
+        Assert.Equal(["key column k was renamed to k2; writes to the table fail until capture is re-applied with key k2."], Drift(drifted, "public.keyed"));
+        Assert.Contains("without column identity", Assert.Single(Drift(drifted, "public.legacy")), StringComparison.Ordinal);
+        Assert.Equal([CoverageStatus.Covered], drifted.Where(f => f.Table == "public.steady").Select(f => f.Status));
+        Assert.Equal("42703", keyedWrite.SqlState);
+        // The configuration that still names the old column is refused, by name, before anything changes.
+        Assert.StartsWith("Unknown masked column card in public.cards", stale.Message, StringComparison.Ordinal);
+        Assert.Equal(CapturePlanAction.Change, plan["public.cards"].Action);
+        Assert.Equal("mask: card -> card_number", plan["public.cards"].Reasons[0]);
+        Assert.Equal(4, plan["public.cards"].Reasons.Count);
+        Assert.Equal((CapturePlanAction.Change, "key: k -> k2"), (plan["public.keyed"].Action, plan["public.keyed"].Reasons[0]));
+        Assert.Equal(CapturePlanAction.Refresh, plan["public.legacy"].Action);
+        Assert.Equal(CapturePlanAction.Unchanged, plan["public.steady"].Action);
+
+        // The owner decides (new names in the options, the new key); re-applying records the columns as they are now.
+        var applied = await capture.ApplyAsync(db, decided);
+        Assert.All(await CoverageAsync(db), f => Assert.Equal(CoverageStatus.Covered, f.Status));
+        Assert.Equal(["public.cards", "public.keyed", "public.legacy"], applied.Changed);
+        Assert.All(await capture.PlanAsync(db, decided), e => Assert.Equal(CapturePlanAction.Unchanged, e.Action));
+    }
+
+    // As the application role, as a health check runs it: drift needs only the catalog and captured_tables.
+    private static async Task<IReadOnlyList<CoverageFinding>> CoverageAsync(NpgsqlConnection db)
+    {
+        await db.ExecAsync("SET ROLE threadline_writer");
+        try
+        {
+            return (await new CoverageChecker().CheckAsync(db, new CoverageExpectation())).Findings;
+        }
+        finally
+        {
+            await db.ExecAsync("RESET ROLE");
+        }
+    }
+
+    private static IReadOnlyList<string> Drift(IReadOnlyList<CoverageFinding> findings, string table) =>
+        findings.Where(f => f.Table == table && f.Status == CoverageStatus.ColumnDrift).Select(f => f.Detail).Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>Every stored image and changed-field list of the table, oldest first, as one text per change.</summary>
     private static async Task<IReadOnlyList<string>> ImagesAsync(NpgsqlConnection db, string table)
