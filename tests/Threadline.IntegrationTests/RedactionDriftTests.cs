@@ -109,6 +109,8 @@ public sealed class RedactionDriftTests(PlatformFixture platform)
         Assert.Equal("42703", keyedWrite.SqlState);
         // The configuration that still names the old column is refused, by name, before anything changes.
         Assert.StartsWith("Unknown masked column card in public.cards", stale.Message, StringComparison.Ordinal);
+        Assert.Contains("Since capture was applied: ", stale.Message, StringComparison.Ordinal);
+        Assert.Contains("masked column card was renamed to card_number", stale.Message, StringComparison.Ordinal);
         Assert.Equal(CapturePlanAction.Change, plan["public.cards"].Action);
         Assert.Equal("mask: card -> card_number", plan["public.cards"].Reasons[0]);
         Assert.Equal(4, plan["public.cards"].Reasons.Count);

@@ -192,7 +192,18 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
         foreach (var options in wanted)
         {
             var table = await DescribeAsync(connection, options.Schema, options.Table, cancellationToken).ConfigureAwait(false);
-            validated.Add((options, CaptureSqlGenerator.Validate(table, options, Options)));
+            try
+            {
+                validated.Add((options, CaptureSqlGenerator.Validate(table, options, Options)));
+            }
+            catch (CaptureException ex)
+            {
+                // Options that name a column renamed or dropped since capture was applied: say what became of it.
+                var drift = await FindDriftAsync(connection, cancellationToken).ConfigureAwait(false);
+                throw drift.TryGetValue($"{options.Schema}.{options.Table}", out var found)
+                    ? new CaptureException($"{ex.Message} Since capture was applied: {string.Join(" ", found)}")
+                    : ex;
+            }
         }
 
         return validated;
