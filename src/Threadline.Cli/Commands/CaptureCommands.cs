@@ -181,6 +181,7 @@ internal static class CaptureCommands
     {
         var file = new Option<FileInfo>("--file") { Description = "JSON file with the tables to capture: an array of tables, or an appsettings-style file holding Threadline:Capture:Tables.", HelpName = "path", Required = true };
         var disableUnlisted = new Option<bool>("--disable-unlisted") { Description = "Also disable capture on captured tables that the file does not list." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print what would change, table by table and why (option differences, column drift, missing triggers), and change nothing. Exit code 0 whether or not changes are pending; a file the catalog refuses exits 4 as without --dry-run." };
         var command = new Command("apply", """
             Converge capture to a file: enable new tables, apply changed options, and with --disable-unlisted disable
             tables no longer listed. Every entry is validated against the catalog before anything changes. The file
@@ -191,10 +192,12 @@ internal static class CaptureCommands
 
             Properties: Schema (default public), Table, KeyColumns, Exclude, Mask, MaskPlaceholder, RequireActor,
             RecordNoOpUpdates; names are case-insensitive. {"Threadline":{"Capture":{"Tables":[...]}}} (a whole
-            appsettings.json) and {"Tables":[...]} are accepted too.
+            appsettings.json) and {"Tables":[...]} are accepted too. With --dry-run, prints the plan (enable, change,
+            refresh, unchanged, disable, each with its reasons) and changes nothing.
             """)
-        { file, disableUnlisted };
+        { file, disableUnlisted, dryRun };
         app.SetExamples(command, """
+              threadline capture apply --file capture.json --dry-run
               threadline capture apply --file capture.json
               threadline capture apply --file src/Api/appsettings.json --disable-unlisted
             """);
@@ -202,6 +205,12 @@ internal static class CaptureCommands
         {
             var desired = CaptureFile.Read(context.Value(file)!);
             await using var db = await context.OpenAsync(cancellationToken);
+            if (context.Value(dryRun))
+            {
+                WritePlan(context, await new CaptureManager().PlanAsync(db, desired, context.Value(disableUnlisted), cancellationToken));
+                return ExitCodes.Success;
+            }
+
             var result = await new CaptureManager().ApplyAsync(db, desired, context.Value(disableUnlisted), cancellationToken);
             if (context.Json)
             {
@@ -220,6 +229,29 @@ internal static class CaptureCommands
         return command;
 
         static string Names(IReadOnlyList<string> names) => names.Count == 0 ? "-" : string.Join(", ", names);
+    }
+
+    private static void WritePlan(CliContext context, IReadOnlyList<CapturePlanEntry> plan)
+    {
+        static string Action(CapturePlanAction action) => action.ToString().ToLowerInvariant();
+        var pending = plan.Count(e => e.Action != CapturePlanAction.Unchanged);
+        if (context.Json)
+        {
+            context.WriteJson(new { ok = true, dryRun = true, pending, tables = plan.Select(e => new { table = e.Table, action = Action(e.Action), reasons = e.Reasons }) });
+            return;
+        }
+
+        context.Out.WriteLine("Dry run: nothing was changed.");
+        foreach (var entry in plan)
+        {
+            context.Out.WriteLine($"  {Action(entry.Action),-9} {entry.Table}");
+            foreach (var reason in entry.Reasons)
+            {
+                context.Out.WriteLine($"            - {reason}");
+            }
+        }
+
+        context.Out.WriteLine(pending == 0 ? "Nothing to change." : $"{pending} table{(pending == 1 ? "" : "s")} would change; run without --dry-run to apply.");
     }
 
     private static Command RequireActorEverywhere(CliApplication app)

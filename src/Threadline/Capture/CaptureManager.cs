@@ -89,19 +89,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
     /// </summary>
     public async Task<CaptureApplyResult> ApplyAsync(NpgsqlConnection connection, IEnumerable<TableCaptureOptions> desired, bool disableUnlisted = false, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(desired);
-        var wanted = desired.ToArray();
-        var duplicate = wanted.GroupBy(o => (o.Schema, o.Table)).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-        {
-            throw new CaptureException($"Table {duplicate.Key.Schema}.{duplicate.Key.Table} is listed more than once in the capture configuration.");
-        }
-
-        foreach (var options in wanted)
-        {
-            CaptureSqlGenerator.Validate(await DescribeAsync(connection, options.Schema, options.Table, cancellationToken).ConfigureAwait(false), options, Options);
-        }
-
+        var wanted = (await ValidateDesiredAsync(connection, desired, cancellationToken).ConfigureAwait(false)).Select(w => w.Options).ToArray();
         var current = (await ListAsync(connection, cancellationToken).ConfigureAwait(false)).ToDictionary(t => (t.Schema, t.Table));
         List<string> enabled = [], changed = [], unchanged = [], disabled = [];
         foreach (var options in wanted)
@@ -122,6 +110,103 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
         }
 
         return new CaptureApplyResult(enabled, changed, unchanged, disabled);
+    }
+
+    /// <summary>
+    /// What <see cref="ApplyAsync"/> would do with the same arguments, table by table, without changing anything or
+    /// taking any lock beyond reading the catalog. The same validation runs first and throws the same errors.
+    /// </summary>
+    public async Task<IReadOnlyList<CapturePlanEntry>> PlanAsync(NpgsqlConnection connection, IEnumerable<TableCaptureOptions> desired, bool disableUnlisted = false, CancellationToken cancellationToken = default)
+    {
+        var wanted = await ValidateDesiredAsync(connection, desired, cancellationToken).ConfigureAwait(false);
+        var current = (await ListAsync(connection, cancellationToken).ConfigureAwait(false)).ToDictionary(t => (t.Schema, t.Table));
+        var drift = await FindDriftAsync(connection, cancellationToken).ConfigureAwait(false);
+        var plan = new List<CapturePlanEntry>();
+        foreach (var (options, keys) in wanted)
+        {
+            var name = $"{options.Schema}.{options.Table}";
+            if (!current.TryGetValue((options.Schema, options.Table), out var before))
+            {
+                plan.Add(new CapturePlanEntry(name, CapturePlanAction.Enable, []));
+                continue;
+            }
+
+            var differences = CapturePlanner.Differences(before, options, keys);
+            var refresh = before.IsActive ? [] : new List<string> { $"only {before.ActiveTriggers} of {CaptureSqlGenerator.TriggerNames.Count} capture triggers are active; they would be recreated." };
+            refresh.AddRange(drift.GetValueOrDefault(name) ?? []);
+            plan.Add(differences.Count > 0 ? new CapturePlanEntry(name, CapturePlanAction.Change, [.. differences, .. refresh])
+                : refresh.Count > 0 ? new CapturePlanEntry(name, CapturePlanAction.Refresh, refresh)
+                : new CapturePlanEntry(name, CapturePlanAction.Unchanged, []));
+        }
+
+        var stale = current.Keys.Except(wanted.Select(w => (w.Options.Schema, w.Options.Table))).Select(k => $"{k.Schema}.{k.Table}");
+        plan.AddRange(stale.Select(t => disableUnlisted
+            ? new CapturePlanEntry(t, CapturePlanAction.Disable, ["not listed"])
+            : new CapturePlanEntry(t, CapturePlanAction.Unchanged, ["not listed; kept (disableUnlisted is off)"])));
+        return plan;
+    }
+
+    /// <summary>
+    /// Column drift of every captured table that exists ("schema.table" to findings, only tables with drift): redacted
+    /// or key columns renamed or dropped, columns added, since capture was last applied (<see cref="ColumnDrift"/>).
+    /// Needs only catalog access and SELECT on captured_tables.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> FindDriftAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
+    {
+        await using var command = new NpgsqlCommand($"""
+            SELECT ct.table_schema, ct.table_name, ct.key_columns, ct.options::text,
+                   array(SELECT a.attnum::int FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+                   array(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
+              FROM {SqlIdentifier.Qualified(Options.Schema, "captured_tables")} ct
+              JOIN pg_catalog.pg_namespace n ON n.nspname = ct.table_schema
+              JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = ct.table_name AND c.relkind IN ('r', 'p')
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var drift = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var (schema, table, keys, json) = (reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetString(3));
+            var columns = reader.GetFieldValue<int[]>(4).Zip(reader.GetFieldValue<string[]>(5)).ToDictionary(c => c.First, c => c.Second);
+            var found = ColumnDrift.Find(keys, StoredCaptureOptions.FromJson(schema, table, keys, json), json, columns);
+            if (found.Count > 0)
+            {
+                drift[$"{schema}.{table}"] = found;
+            }
+        }
+
+        return drift;
+    }
+
+    // Every entry is validated against the catalog before anything changes; returns each with its resolved keys.
+    private async Task<IReadOnlyList<(TableCaptureOptions Options, IReadOnlyList<string> Keys)>> ValidateDesiredAsync(NpgsqlConnection connection, IEnumerable<TableCaptureOptions> desired, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        var wanted = desired.ToArray();
+        var duplicate = wanted.GroupBy(o => (o.Schema, o.Table)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new CaptureException($"Table {duplicate.Key.Schema}.{duplicate.Key.Table} is listed more than once in the capture configuration.");
+        }
+
+        var validated = new List<(TableCaptureOptions, IReadOnlyList<string>)>();
+        foreach (var options in wanted)
+        {
+            var table = await DescribeAsync(connection, options.Schema, options.Table, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                validated.Add((options, CaptureSqlGenerator.Validate(table, options, Options)));
+            }
+            catch (CaptureException ex)
+            {
+                // Options that name a column renamed or dropped since capture was applied: say what became of it.
+                var drift = await FindDriftAsync(connection, cancellationToken).ConfigureAwait(false);
+                throw drift.TryGetValue($"{options.Schema}.{options.Table}", out var found)
+                    ? new CaptureException($"{ex.Message} Since capture was applied: {string.Join(" ", found)}")
+                    : ex;
+            }
+        }
+
+        return validated;
     }
 
     /// <summary>Removes the capture triggers and function of a table. Its audit history stays.</summary>

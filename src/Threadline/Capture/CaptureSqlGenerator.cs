@@ -163,9 +163,21 @@ public static class CaptureSqlGenerator
     {
         var json = StoredCaptureOptions.ToJson(options);
         var registry = SqlIdentifier.Qualified(schemaOptions.Schema, "captured_tables");
+        // Column identity, read from the catalog when the script runs (so scripts written offline carry it too): the
+        // attnums of the redacted columns, which the capture function follows through renames, and every column's
+        // attnum and name, against which coverage reports drift (ColumnDrift).
+        var relation = SqlIdentifier.Literal(SqlIdentifier.Qualified(table.Schema, table.Table)) + "::regclass";
+        string Attnums(IReadOnlyList<string> names) =>
+            $"(SELECT coalesce(jsonb_agg(a.attnum::int ORDER BY a.attnum), '[]') FROM pg_catalog.pg_attribute a WHERE a.attrelid = {relation} AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY ({SqlIdentifier.TextArray(names)}))";
+        var identity = $"""
+            jsonb_build_object(
+                       {SqlIdentifier.Literal(ColumnDrift.ExcludeAttnums)}, {Attnums(options.Exclude)},
+                       {SqlIdentifier.Literal(ColumnDrift.MaskAttnums)}, {Attnums(options.Mask)},
+                       {SqlIdentifier.Literal(ColumnDrift.Columns)}, (SELECT coalesce(jsonb_object_agg(a.attnum::text, a.attname::text), {EmptyLiteral}) FROM pg_catalog.pg_attribute a WHERE a.attrelid = {relation} AND a.attnum > 0 AND NOT a.attisdropped))
+            """;
         return $"""
             INSERT INTO {registry} AS ct (table_schema, table_name, function_name, key_columns, options)
-            VALUES ({SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)}, {SqlIdentifier.Literal(FunctionName(table.Schema, table.Table))}, {SqlIdentifier.TextArray(keys)}, {SqlIdentifier.Literal(json)}::jsonb)
+            VALUES ({SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)}, {SqlIdentifier.Literal(FunctionName(table.Schema, table.Table))}, {SqlIdentifier.TextArray(keys)}, {SqlIdentifier.Literal(json)}::jsonb || {identity})
             ON CONFLICT (table_schema, table_name) DO UPDATE
                SET function_name = EXCLUDED.function_name, key_columns = EXCLUDED.key_columns, options = EXCLUDED.options,
                    options_changed_at = CASE WHEN (ct.key_columns, ct.options) IS DISTINCT FROM (EXCLUDED.key_columns, EXCLUDED.options)
@@ -190,8 +202,12 @@ public static class CaptureSqlGenerator
             """;
     }
 
-    /// <summary>The SQL expressions for a row's key and its redacted image, shared by capture and baselines.</summary>
-    private sealed class RowImages(IReadOnlyList<string> keys, TableCaptureOptions options)
+    /// <summary>
+    /// The SQL expressions for a row's key and its redacted image, shared by capture and baselines. With
+    /// <paramref name="followColumns"/>, redaction uses the column lists the capture function resolves for each
+    /// statement (<see cref="FollowColumnsSql"/>) instead of the names as written in the options.
+    /// </summary>
+    private sealed class RowImages(IReadOnlyList<string> keys, TableCaptureOptions options, bool followColumns = false)
     {
         public string Placeholder { get; } = "to_jsonb(" + SqlIdentifier.Literal(options.MaskPlaceholder) + "::text)";
 
@@ -207,12 +223,62 @@ public static class CaptureSqlGenerator
 
         public string Json(string json) => options.Exclude.Count == 0
             ? json
-            : $"({json} - {SqlIdentifier.TextArray(options.Exclude)})";
+            : $"({json} - {(followColumns ? ExcludeVariable : SqlIdentifier.TextArray(options.Exclude))})";
 
         // Masked values are replaced in full (a JSON/JSONB column is masked as a whole value).
         public string Masked(string json) => options.Mask.Count == 0
             ? json
-            : $"({json} || jsonb_build_object(" + string.Join(", ", options.Mask.Select(m => $"{SqlIdentifier.Literal(m)}, {Placeholder}")) + "))";
+            : followColumns
+                ? $"({json} || {MaskImageVariable})"
+                : $"({json} || jsonb_build_object(" + string.Join(", ", options.Mask.Select(m => $"{SqlIdentifier.Literal(m)}, {Placeholder}")) + "))";
+
+        /// <summary>The masked column names, as an SQL text[] expression.</summary>
+        public string MaskArray => followColumns ? MaskVariable : SqlIdentifier.TextArray(options.Mask);
+    }
+
+    // PL/pgSQL variables of a capture function that follows its columns; #variable_conflict use_variable keeps a
+    // captured column of the same name from shadowing them.
+    private const string ExcludeVariable = "threadline_exclude";
+    private const string MaskVariable = "threadline_mask";
+    private const string MaskImageVariable = "threadline_mask_image";
+
+    // An empty text[] or jsonb object literal: raw interpolated strings cannot hold literal braces.
+    private const string EmptyLiteral = "'{}'";
+
+    /// <summary>
+    /// The declarations and first statement of a capture function with redaction: the columns to exclude and mask in
+    /// this statement are those that bear a redacted name now, and those that bore it when capture was applied (by
+    /// attnum, from the registry), so a rename keeps the redaction and a column re-added under a dropped redacted name
+    /// gets it. Excluding wins over masking. Empty for a table without redaction, which pays nothing for it.
+    /// </summary>
+    private static (string Declare, string Resolve) FollowColumnsSql(TableDefinition table, TableCaptureOptions options, string placeholder, ThreadlineSchemaOptions schemaOptions)
+    {
+        if (options.Exclude.Count == 0 && options.Mask.Count == 0)
+        {
+            return ("", "");
+        }
+
+        var registry = SqlIdentifier.Qualified(schemaOptions.Schema, "captured_tables");
+        var declare = $"""
+            #variable_conflict use_variable
+            DECLARE
+                {ExcludeVariable} text[];
+                {MaskVariable} text[];
+                {MaskImageVariable} jsonb;
+            """;
+        var resolve = $"""
+                -- Redaction follows the columns through renames, drops and re-adds (docs/capture.md, "When the schema changes").
+                SELECT coalesce(array_agg(a.attname::text) FILTER (WHERE x.excluded), {EmptyLiteral}),
+                       coalesce(array_agg(a.attname::text) FILTER (WHERE x.masked AND NOT x.excluded), {EmptyLiteral})
+                  INTO {ExcludeVariable}, {MaskVariable}
+                  FROM pg_catalog.pg_attribute a
+                  LEFT JOIN {registry} ct ON ct.table_schema = {SqlIdentifier.Literal(table.Schema)} AND ct.table_name = {SqlIdentifier.Literal(table.Table)}
+                 CROSS JOIN LATERAL (SELECT a.attname = ANY ({SqlIdentifier.TextArray(options.Exclude)}) OR coalesce(ct.options -> {SqlIdentifier.Literal(ColumnDrift.ExcludeAttnums)} @> to_jsonb(a.attnum::int), false) AS excluded,
+                                            a.attname = ANY ({SqlIdentifier.TextArray(options.Mask)}) OR coalesce(ct.options -> {SqlIdentifier.Literal(ColumnDrift.MaskAttnums)} @> to_jsonb(a.attnum::int), false) AS masked) x
+                 WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped;
+                {MaskImageVariable} := (SELECT coalesce(jsonb_object_agg(m, {placeholder}), {EmptyLiteral}) FROM unnest({MaskVariable}) m);
+            """;
+        return (declare, resolve);
     }
 
     private static string Generate(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
@@ -225,12 +291,13 @@ public static class CaptureSqlGenerator
         var qualifiedLiteral = SqlIdentifier.Literal($"{table.Schema}.{table.Table}");
         var requireActor = options.RequireActor ? "true" : "false";
 
-        var images = new RowImages(keys, options);
+        var images = new RowImages(keys, options, followColumns: true);
         string Key(string alias) => images.Key(alias);
         string Row(string alias) => images.Row(alias);
         string Masked(string json) => images.Masked(json);
         var placeholder = images.Placeholder;
-        var maskArray = SqlIdentifier.TextArray(options.Mask);
+        var maskArray = images.MaskArray;
+        var (declare, resolve) = FollowColumnsSql(table, options, placeholder, schemaOptions);
         var beforeValue = options.Mask.Count == 0
             ? "u.before_row -> e.key"
             : $"CASE WHEN e.key = ANY ({maskArray}) THEN {placeholder} ELSE u.before_row -> e.key END";
@@ -240,7 +307,9 @@ public static class CaptureSqlGenerator
         return $"""
             CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
             LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
+            {declare}
             BEGIN
+            {resolve}
                 -- One statement per firing. The transaction row comes from an uncorrelated scalar subquery: PostgreSQL runs
                 -- it once, when the first row is written, so a statement that changed no row creates no transaction row.
                 IF TG_OP = 'INSERT' THEN

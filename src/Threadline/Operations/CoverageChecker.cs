@@ -32,6 +32,12 @@ public enum CoverageStatus
 
     /// <summary>Registered, but the table no longer exists (dropped or renamed).</summary>
     MissingTable,
+
+    /// <summary>
+    /// The table's columns moved since capture was applied: a redacted or key column renamed or dropped, a column added.
+    /// Redaction still holds (it follows the columns); the detail names the column and what to decide.
+    /// </summary>
+    ColumnDrift,
 }
 
 /// <summary>One finding; <see cref="Table"/> is schema.table.</summary>
@@ -79,6 +85,7 @@ public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
         var tables = await ReadTablesAsync(connection, expectation, cancellationToken).ConfigureAwait(false);
         var registered = await ReadRegistryAsync(connection, cancellationToken).ConfigureAwait(false);
         var triggers = await ReadCaptureTriggersAsync(connection, cancellationToken).ConfigureAwait(false);
+        var drift = await new CaptureManager(_options).FindDriftAsync(connection, cancellationToken).ConfigureAwait(false);
 
         var required = new HashSet<string>(expectation.Required, StringComparer.Ordinal);
         required.UnionWith(tables.Where(t => expectation.RequiredSchemas.Contains(t[..t.IndexOf('.', StringComparison.Ordinal)])));
@@ -91,7 +98,7 @@ public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
             var tableTriggers = triggers.GetValueOrDefault(table) ?? [];
             if (registered.TryGetValue(table, out var function))
             {
-                findings.AddRange(CheckRegistered(table, function, tables.Contains(table), tableTriggers));
+                findings.AddRange(CheckRegistered(table, function, tables.Contains(table), tableTriggers, drift.GetValueOrDefault(table) ?? []));
             }
             else if (tableTriggers.Count > 0)
             {
@@ -118,7 +125,7 @@ public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
         return new CoverageReport(findings, required);
     }
 
-    private static IEnumerable<CoverageFinding> CheckRegistered(string table, string function, bool exists, IReadOnlyList<CaptureTrigger> triggers)
+    private static IEnumerable<CoverageFinding> CheckRegistered(string table, string function, bool exists, IReadOnlyList<CaptureTrigger> triggers, IReadOnlyList<string> drift)
     {
         if (!exists)
         {
@@ -153,6 +160,13 @@ public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
         {
             problems++;
             yield return new CoverageFinding(table, CoverageStatus.DuplicateTrigger, $"Extra capture triggers {string.Join(", ", extra)} would record changes twice; drop them.");
+        }
+
+        // One finding per drifted column, so each is reported (and counted) by name.
+        foreach (var column in drift)
+        {
+            problems++;
+            yield return new CoverageFinding(table, CoverageStatus.ColumnDrift, column);
         }
 
         if (problems == 0)
