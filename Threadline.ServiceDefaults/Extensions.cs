@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Threadline.Platform;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -22,10 +21,14 @@ public static class Extensions
     /// <summary>Activity sources shown in traces: MassTransit's own, Npgsql's, and Threadline's.</summary>
     public static readonly string[] TraceSources = ["MassTransit", "Npgsql", "Threadline", "Threadline.*"];
 
-    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+    /// <param name="quietRootSpans">
+    /// Names of spans of periodic work (polling, scheduled checks) that export nothing when they start a trace; the same
+    /// spans under a request are kept (see <see cref="QuietRootSampler"/>).
+    /// </param>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, params IEnumerable<string> quietRootSpans)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.ConfigureOpenTelemetry();
+        builder.ConfigureOpenTelemetry(quietRootSpans);
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -36,7 +39,7 @@ public static class Extensions
         return builder;
     }
 
-    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder, params IEnumerable<string> quietRootSpans)
         where TBuilder : IHostApplicationBuilder
     {
         builder.Logging.AddOpenTelemetry(logging =>
@@ -52,8 +55,8 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter("MassTransit", "Npgsql", "Threadline", "Threadline.*"))
             .WithTracing(tracing => tracing
-                // Idle polling (outbox sweep, coverage health check) starts no trace; see QuietSpans.
-                .SetSampler(new QuietRootSampler(QuietSpans.All))
+                // Idle polling (each service names its own, e.g. an outbox sweep or a coverage health check) starts no trace.
+                .SetSampler(new QuietRootSampler(quietRootSpans))
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TraceSources)
                 // Health probes would drown the traces that matter.

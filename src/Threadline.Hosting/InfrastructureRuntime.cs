@@ -67,6 +67,10 @@ public sealed class InfrastructureRuntime
         return new InfrastructureRuntime(builder, mode, reason, binaries, runDirectory);
     }
 
+    /// <summary>A runtime decided by the caller, for model tests: local mode without looking for (or installing) executables.</summary>
+    internal static InfrastructureRuntime Create(IDistributedApplicationBuilder builder, RuntimeMode mode, LocalBinaries? binaries, LocalRunDirectory? runDirectory) =>
+        new(builder, mode, "set by the caller", binaries, runDirectory);
+
     internal LocalBinaries LocalBinaries => Binaries ?? throw new InvalidOperationException("Local executables are only used in local mode.");
 
     internal LocalRunDirectory LocalRun => RunDirectory ?? throw new InvalidOperationException("The run folder is only used in local mode.");

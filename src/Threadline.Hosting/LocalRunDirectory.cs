@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,7 +10,7 @@ namespace Threadline.Hosting;
 /// </summary>
 /// <remarks>
 /// The path of the run folder may be any length: PostgreSQL runs without a Unix-domain socket (see
-/// <see cref="PostgresExtensions.AddThreadlinePostgres"/>), so the kernel's 107-byte limit on socket paths no longer
+/// <see cref="ThreadlinePostgresBuilderExtensions.AddThreadlinePostgres"/>), so the kernel's 107-byte limit on socket paths no longer
 /// applies to it.
 /// <para>
 /// PostgreSQL and PgBouncer run as the <c>postgres</c> user, which must be able to reach the run folder. Issue 17: the
@@ -142,7 +140,8 @@ public sealed class LocalRunDirectory
         }
     }
 
-    public string Sub(string name)
+    /// <summary>A folder of this run for one resource, created if missing.</summary>
+    internal string Sub(string name)
     {
         var path = System.IO.Path.Combine(Path, name);
         Directory.CreateDirectory(path);
@@ -153,7 +152,7 @@ public sealed class LocalRunDirectory
     /// Gives ownership of a folder to a system user (PostgreSQL and PgBouncer refuse to run as root). Changes no other
     /// folder: <see cref="Create"/> already chose a run folder that user can reach.
     /// </summary>
-    public static void ChownTo(string path, string user)
+    internal static void ChownTo(string path, string user)
     {
         if (!IsRootOnLinux)
         {
@@ -221,17 +220,4 @@ public sealed class LocalRunDirectory
     }
 
     private static string ModeText(UnixFileMode mode) => Convert.ToString((int)mode & 0x1FF, 8).PadLeft(4, '0');
-}
-
-/// <summary>Allocates free loopback TCP ports for local executables (they listen on the port directly, without a proxy).</summary>
-public static class FreePort
-{
-    public static int Next()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

@@ -1,7 +1,8 @@
+using Threadline.Platform;
 using Threadline.Platform.JobWorker;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
+builder.AddServiceDefaults(QuietSpans.All);
 builder.AddJobWorkerServices();
 
 var app = builder.Build();

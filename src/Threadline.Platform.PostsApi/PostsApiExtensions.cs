@@ -10,7 +10,8 @@ public static class PostsApiExtensions
     public static WebApplicationBuilder AddPostsApiServices(this WebApplicationBuilder builder)
     {
         builder.AddPostsDbContext();
-        builder.AddPlatformAuthentication();
+        builder.AddProblemDetailsResponses();
+        builder.AddJwtBearerAuthentication(PlatformConfig.SigningKey, PlatformAuth.ValidationParameters);
         builder.Services.AddThreadlineHttpContext();
         builder.Services.AddSingleton<OutboxDispatcher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());
@@ -36,7 +37,9 @@ public static class PostsApiExtensions
 
     public static WebApplication UsePostsApiPipeline(this WebApplication app)
     {
-        app.UsePlatformAuthentication();
+        app.UseProblemDetailsResponses();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.Use(RefuseUnknownCharset);
         app.UseThreadlineAuditContext();
         app.UseRateLimiter();

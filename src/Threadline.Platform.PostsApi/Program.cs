@@ -1,7 +1,8 @@
+using Threadline.Platform;
 using Threadline.Platform.PostsApi;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
+builder.AddServiceDefaults(QuietSpans.All);
 builder.AddPostsApiServices();
 
 var app = builder.Build();

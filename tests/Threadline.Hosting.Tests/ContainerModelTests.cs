@@ -46,7 +46,8 @@ public sealed class ContainerModelTests(ContainerModelFixture model) : IClassFix
         var pgbouncer = model.Resource<PgBouncerContainerResource>(ResourceNames.PgBouncer);
 
         var image = Assert.Single(pgbouncer.Annotations.OfType<ContainerImageAnnotation>());
-        Assert.Equal(PgBouncerExtensions.DefaultContainerImage, image.Image);
+        Assert.Equal(PgBouncerContainerImageTags.Image, image.Image);
+        Assert.Equal("docker.io", image.Registry);
         Assert.Equal("edoburu/pgbouncer", image.Image);
         Assert.Equal("v1.24.1-p1", image.Tag);
         var mount = Assert.Single(pgbouncer.Annotations.OfType<ContainerMountAnnotation>());

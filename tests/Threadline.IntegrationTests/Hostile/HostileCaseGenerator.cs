@@ -32,7 +32,7 @@ public sealed class HostileCaseGenerator(FuzzTargets t, int seed)
     private const string Admin = ResourceNames.AdminService;
     private const long Missing = 8_999_999_999_999L;
 
-    /// <summary>The admin UI's token cookie (PlatformUi.TokenCookie in the service defaults, which tests do not reference).</summary>
+    /// <summary>The admin UI's token cookie (PlatformUi.TokenCookie in the admin service, which tests do not reference).</summary>
     private const string TokenCookie = "threadline-ui-token";
 
     private static readonly string[] AllMethods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "FOO"];

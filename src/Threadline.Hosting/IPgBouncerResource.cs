@@ -1,0 +1,13 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Threadline.Hosting;
+
+/// <summary>
+/// A PgBouncer pooler, whichever way it runs (<see cref="PgBouncerContainerResource"/> or
+/// <see cref="PgBouncerExecutableResource"/>). Its connection string names the pooled database without a login; each
+/// <see cref="PgBouncerDatabaseResource"/> adds one.
+/// </summary>
+public interface IPgBouncerResource : IResourceWithEndpoints, IResourceWithWaitSupport, IResourceWithConnectionString
+{
+    PgBouncerSettings Settings { get; }
+}

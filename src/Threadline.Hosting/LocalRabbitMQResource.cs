@@ -1,0 +1,15 @@
+using System.Globalization;
+using Aspire.Hosting.ApplicationModel;
+
+namespace Threadline.Hosting;
+
+/// <summary>RabbitMQ run from the local <c>rabbitmq-server</c>, with a private node name, ports and data folder.</summary>
+public sealed class LocalRabbitMQResource(string name, string command, string workingDirectory, int port)
+    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
+{
+    public int Port { get; } = port;
+
+    // The guest account only accepts loopback connections, which is all local mode listens on.
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"amqp://guest:guest@127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
+}

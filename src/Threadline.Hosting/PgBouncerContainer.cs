@@ -1,0 +1,42 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+
+namespace Threadline.Hosting;
+
+/// <summary>PgBouncer in container mode: the pinned image, its configuration rendered at start into a read-only bind mount.</summary>
+internal static class PgBouncerContainer
+{
+    public const string ConfigDirectory = "/etc/pgbouncer";
+    public const int Port = 5432;
+
+    public const string ImageKey = "Threadline:PgBouncer:Image";
+    public const string TagKey = "Threadline:PgBouncer:Tag";
+
+    public static IResourceBuilder<PgBouncerContainerResource> Add(IDistributedApplicationBuilder builder, string name, PgBouncerSettings settings)
+    {
+        var hostDirectory = Path.Combine(Path.GetTempPath(), "threadline-pgbouncer", $"{name}-{Environment.ProcessId}");
+        Directory.CreateDirectory(hostDirectory);
+        var image = builder.Configuration[ImageKey];
+        var container = builder.AddResource(new PgBouncerContainerResource(name, settings))
+            .WithImage(image ?? PgBouncerContainerImageTags.Image, builder.Configuration[TagKey] ?? PgBouncerContainerImageTags.Tag)
+            .WithEndpoint(name: PgBouncerSettings.EndpointName, targetPort: Port, scheme: "tcp")
+            .WithBindMount(hostDirectory, ConfigDirectory, isReadOnly: true)
+            .WithArgs($"{ConfigDirectory}/pgbouncer.ini");
+        if (image is null)
+        {
+            // Only the pinned image gets a registry: a configured image names its own.
+            container.WithImageRegistry(PgBouncerContainerImageTags.Registry);
+        }
+
+        container.OnBeforeResourceStarted((_, _, ct) => PgBouncerConfigFiles.WriteAsync(
+            settings,
+            Path.Combine(hostDirectory, "pgbouncer.ini"),
+            Path.Combine(hostDirectory, "userlist.txt"),
+            "0.0.0.0", Port, $"{ConfigDirectory}/userlist.txt",
+            // Plain-text, per-run generated passwords. The container's pgbouncer user has another uid, so the bind-mounted
+            // file must be world-readable; not writable by anyone else. Known limitation of container mode (see docs/topology.md).
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+            ct));
+        return container;
+    }
+}

@@ -1,0 +1,42 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Threadline.Hosting;
+
+/// <summary>
+/// What PgBouncer is rendered with. Users are added by <see cref="PgBouncerBuilderExtensions.AddPooledDatabase"/>;
+/// the pool is set by <see cref="PgBouncerBuilderExtensions.WithPoolMode"/> and <see cref="PgBouncerBuilderExtensions.WithPoolSize"/>.
+/// Read when the resource starts, so settings changed after <c>AddPgBouncer</c> still apply.
+/// </summary>
+public sealed class PgBouncerSettings
+{
+    public const string EndpointName = "tcp";
+
+    /// <summary>The pool size of the reference platform: small on purpose, so tests prove no actor leaks across it.</summary>
+    public const int DefaultPoolSize = 3;
+
+    public required string TemplatePath { get; init; }
+
+    public required string DatabaseName { get; init; }
+
+    public required PoolerBackend Backend { get; init; }
+
+    /// <summary>Rendered as <c>pool_mode</c>. Transaction pooling unless changed.</summary>
+    public PgBouncerPoolMode PoolMode { get; set; } = PgBouncerPoolMode.Transaction;
+
+    /// <summary>Server connections per user and database (<c>default_pool_size</c> and <c>max_db_connections</c>).</summary>
+    public int PoolSize
+    {
+        get;
+        set => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "PgBouncer needs at least one server connection.");
+    } = DefaultPoolSize;
+
+    public List<(string User, ParameterResource Password)> Users { get; } = [];
+
+    public string StatsUser { get; init; } = "pgbouncer_stats";
+
+    /// <summary>
+    /// The stats user's password, generated per AppHost run and written only to the auth file: the user exists in
+    /// PgBouncer alone (read-only SHOW commands on its admin console), never in PostgreSQL.
+    /// </summary>
+    public string StatsPassword { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+}
