@@ -4,7 +4,7 @@ namespace Threadline.UnitTests.DocsTests;
 
 /// <summary>
 /// Every fenced block of README.md and docs/*.md is in a language some docs test checks, or is declared not to be
-/// code (```text, ```json), so a block a person would copy cannot slip past the checks by its fence: C# compiles
+/// code (```text, ```json), so a block a person would copy cannot slip past the checks by its fence: JSON parses, C# compiles
 /// (<see cref="CSharpBlockTests"/>), SQL runs (DocsSqlBlockTests, integration), shell blocks' threadline commands parse
 /// (<see cref="CliDocsTests"/>). And every <c>&lt;!-- docs-test: ... --&gt;</c> comment means something.
 /// </summary>
@@ -26,6 +26,28 @@ public sealed partial class DocsCoverageTests
     }
 
     [Fact]
+    public void Every_json_block_is_json()
+    {
+        var json = AllBlocks().Where(b => b.Language == "json").ToList();
+
+        Assert.NotEmpty(json);
+        var broken = new List<string>();
+        foreach (var block in json)
+        {
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(block.Content);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                broken.Add($"{block.File}:{block.Line}: {e.Message}");
+            }
+        }
+
+        Assert.True(broken.Count == 0, string.Join('\n', broken));
+    }
+
+    [Fact]
     public void Every_docs_test_comment_is_understood()
     {
         var annotated = AllBlocks().Where(b => b.Annotation.Length > 0).ToList();
@@ -33,6 +55,17 @@ public sealed partial class DocsCoverageTests
         Assert.NotEmpty(annotated);
         var misunderstood = annotated.Where(b => !Understood(b)).Select(b => $"{b.File}:{b.Line}: <!-- docs-test: {b.Annotation} --> above ```{b.Language}").ToList();
         Assert.True(misunderstood.Count == 0, string.Join('\n', misunderstood));
+    }
+
+    [Fact]
+    public void The_readme_states_the_block_counts_the_docs_have()
+    {
+        var blocks = AllBlocks();
+        var stated = StatedCounts().Match(Repository.Read("README.md"));
+
+        Assert.True(stated.Success, "README.md should say how many C# and SQL blocks of the docs are tested: \"all N C# blocks ... all M SQL blocks\"");
+        Assert.Equal(blocks.Count(CSharpBlockCompiler.IsCSharp), int.Parse(stated.Groups["csharp"].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(blocks.Count(b => b.Language == "sql"), int.Parse(stated.Groups["sql"].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -57,6 +90,9 @@ public sealed partial class DocsCoverageTests
 
     [GeneratedRegex(@"^csharp\s+(?<kind>[\w-]+)$")]
     private static partial Regex CSharpKind();
+
+    [GeneratedRegex(@"all (?<csharp>\d+) C# blocks .*? all (?<sql>\d+) SQL blocks")]
+    private static partial Regex StatedCounts();
 
     [GeneratedRegex(@"^sql\s+given\s+\S")]
     private static partial Regex SqlGiven();
