@@ -2,8 +2,12 @@ using System.Text.RegularExpressions;
 
 namespace Threadline.UnitTests.DocsTests;
 
-/// <summary>A fenced code block: where it is, its info string's language and its text without the fence's indentation.</summary>
-internal sealed record CodeBlock(string File, int Line, string Language, string Content)
+/// <summary>
+/// A fenced code block: where it is, its info string's language, its text without the fence's indentation, and the
+/// text of a <c>&lt;!-- docs-test: ... --&gt;</c> comment on the line just above the fence, which tells the docs tests
+/// how to run it (empty when there is none).
+/// </summary>
+internal sealed record CodeBlock(string File, int Line, string Language, string Content, string Annotation = "")
 {
     public IEnumerable<string> Lines => Content.Split('\n');
 }
@@ -33,7 +37,9 @@ internal static partial class Markdown
                 body.Add(line[strip..]);
             }
 
-            blocks.Add(new CodeBlock(file, start, open.Groups["lang"].Value.ToLowerInvariant(), string.Join('\n', body)));
+            var annotation = start >= 2 ? Annotation().Match(lines[start - 2]) : Match.Empty;
+            blocks.Add(new CodeBlock(file, start, open.Groups["lang"].Value.ToLowerInvariant(), string.Join('\n', body),
+                annotation.Success ? annotation.Groups["text"].Value.Trim() : ""));
         }
 
         return blocks;
@@ -72,6 +78,9 @@ internal static partial class Markdown
 
     [GeneratedRegex(@"^(?<indent> *)(?<fence>```+|~~~+)\s*(?<lang>[\w+#-]*)")]
     private static partial Regex Fence();
+
+    [GeneratedRegex(@"^\s*<!--\s*docs-test:(?<text>.*?)-->\s*$")]
+    private static partial Regex Annotation();
 
     [GeneratedRegex(@"\]\((?<target>[^)\s]+)(\s+""[^""]*"")?\)")]
     private static partial Regex Link();
