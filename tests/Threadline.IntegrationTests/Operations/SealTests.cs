@@ -96,4 +96,29 @@ public sealed class SealTests(PlatformFixture platform)
         Assert.Contains("REPEATABLE READ", readCommitted.MessageText, StringComparison.Ordinal);
         Assert.Equal(["42501", "42501", "42501", "42501", "42501", "42501", "ok", "42501"], states);
     }
+
+    [Fact]
+    public async Task Two_concurrent_seals_never_fork_the_chain_the_second_follows_the_first()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "seal_race");
+        await using var db = await SealScenario.PrepareAsync(database, transactions: 1);
+        await using var other = await database.OpenAsync();
+        await using var first = await db.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        var firstId = await AuditRows.ScalarAsync<long>(db, "SELECT id FROM threadline.seal()");
+
+        // The second seal starts while the first is uncommitted on the same predecessor; it waits, then must follow it.
+        var second = new AuditSealer().SealAsync(other);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var waited = !second.IsCompleted;
+        await first.CommitAsync();
+        var sealedSecond = await second;
+        var report = await new IntegrityVerifier().VerifyAsync(db);
+
+        Assert.True(waited, "the second seal waits for the first");
+        Assert.NotNull(sealedSecond);
+        Assert.Equal(firstId, sealedSecond.PreviousId);
+        Assert.Equal(0L, sealedSecond.Changes + sealedSecond.Transactions);
+        Assert.True(report.Intact);
+        Assert.Equal(2, report.Seals);
+    }
 }

@@ -20,6 +20,24 @@ public sealed class AuditSealer(ThreadlineSchemaOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         using var activity = ThreadlineTelemetry.ActivitySource.StartActivity("threadline.seal");
+        AuditSeal? seal;
+        try
+        {
+            seal = await SealOnceAsync(connection, skipIfNothingNew, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "seals_one_successor_idx")
+        {
+            // A concurrent seal took the same predecessor and committed first; a new snapshot sees it and follows it.
+            seal = await SealOnceAsync(connection, skipIfNothingNew, cancellationToken).ConfigureAwait(false);
+        }
+
+        activity?.SetTag("threadline.seal.id", seal?.Id);
+        activity?.SetTag("threadline.seal.changes", seal?.Changes);
+        return seal;
+    }
+
+    private async Task<AuditSeal?> SealOnceAsync(NpgsqlConnection connection, bool skipIfNothingNew, CancellationToken cancellationToken)
+    {
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             $"SELECT id, previous_id, sealed_at, sealed_by, transactions, changes, purges, encode(hash, 'hex') FROM {Schema}.seal($1)", connection, transaction)
@@ -37,8 +55,6 @@ public sealed class AuditSealer(ThreadlineSchemaOptions? options = null)
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        activity?.SetTag("threadline.seal.id", seal?.Id);
-        activity?.SetTag("threadline.seal.changes", seal?.Changes);
         return seal;
     }
 
