@@ -2,13 +2,14 @@ using System.Globalization;
 using System.Text;
 using Npgsql;
 using Threadline.Operations;
+using Threadline.Operations.Integrity;
 using Threadline.Platform;
 
 namespace Threadline.AppHost;
 
 /// <summary>
 /// Dashboard buttons for operators. Each runs the real library operation against the running topology and shows
-/// its result; none of them changes audit data (the purge is a dry run).
+/// its result; none of them changes audit rows (the purge is a dry run; a seal only appends to the seal chain).
 /// </summary>
 internal static class OperatorCommands
 {
@@ -50,6 +51,44 @@ internal static class OperatorCommands
             text.AppendLine("\nNothing was deleted. To purge: `threadline retention purge --window 90d --execute`.");
             return CommandResults.Success($"Dry run: {summary.Changes} changes would be purged.", text.ToString(), CommandResultFormat.Markdown, displayImmediately: true);
         }, new CommandOptions { IconName = "Delete", Description = "Counts exactly what a 90-day retention purge would delete. Deletes nothing." });
+        return database;
+    }
+
+    public static IResourceBuilder<T> WithIntegrityCommands<T>(this IResourceBuilder<T> database)
+        where T : IResourceWithConnectionString
+    {
+        database.WithCommand("seal", "Seal the audit trail", async context =>
+        {
+            await using var connection = await OpenAsync(database.Resource, context.CancellationToken);
+            var sealer = new AuditSealer();
+            var seal = await sealer.SealAsync(connection, skipIfNothingNew: true, context.CancellationToken);
+            var anchor = await sealer.ExportAnchorAsync(connection, cancellationToken: context.CancellationToken);
+            var summary = seal is null
+                ? $"Nothing new since seal {anchor!.SealId}: no seal written."
+                : $"Seal {seal.Id}: {seal.Transactions} transactions, {seal.Changes} changes, {seal.PurgeEntries} purge-log entries.";
+            return CommandResults.Success(summary, $"{summary}\n\nAnchor (keep a copy outside the database):\n\n```json\n{anchor!.ToJson()}\n```\n",
+                CommandResultFormat.Markdown, displayImmediately: true);
+        }, new CommandOptions { IconName = "LockClosed", Description = "Seals what became visible since the last seal and shows the anchor to keep outside the database." });
+
+        database.WithCommand("verify-integrity", "Verify audit integrity", async context =>
+        {
+            await using var connection = await OpenAsync(database.Resource, context.CancellationToken);
+            var report = await new IntegrityVerifier().VerifyAsync(connection, cancellationToken: context.CancellationToken);
+            var text = new StringBuilder();
+            text.Append(CultureInfo.InvariantCulture, $"{report.Seals} seals; {report.RowsVerified} sealed rows, {report.PurgedRows} purged, {report.UnsealedRows} not sealed yet.\n\n");
+            if (report.Findings.Count > 0)
+            {
+                text.Append("| Problem | Row | Seal | Detail |\n| --- | --- | --- | --- |\n");
+                foreach (var finding in report.Findings.Take(200))
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"| {finding.Problem} | {finding.Kind} {finding.Id} | {finding.SealId} | {finding.Detail} |");
+                }
+            }
+
+            return report.Intact
+                ? CommandResults.Success("The sealed audit trail verifies.", text.ToString(), CommandResultFormat.Markdown, displayImmediately: true)
+                : CommandResults.Failure(report.Seals == 0 ? "Nothing is sealed yet: run Seal first." : $"{report.Findings.Count} integrity finding(s).\n\n{text}");
+        }, new CommandOptions { IconName = "DocumentLock", Description = "Recomputes every seal and names each changed, deleted or inserted audit row." });
         return database;
     }
 

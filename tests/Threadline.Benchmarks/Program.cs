@@ -32,6 +32,12 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
 var ct = cancellation.Token;
 try
 {
+    // --seal starts its own cluster too: seal and verify cost over a synthetic history (default 1M changes).
+    if (args.Contains("--seal"))
+    {
+        return await SealBenchmark.RunAsync(args, ct);
+    }
+
     // --pgbench starts its own cluster and PgBouncer, not the AppHost.
     if (args.Contains("--pgbench"))
     {

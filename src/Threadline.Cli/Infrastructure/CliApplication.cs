@@ -96,7 +96,7 @@ internal sealed class CliApplication
 
             Install the audit schema, turn capture on and off per table, prove that every table that must be audited
             is, prove that the connection chain (PgBouncer included) keeps actors apart, purge old audit rows by policy,
-            and export the audit trail.
+            seal the audit trail and verify it against tampering, and export the audit trail.
             """);
         root.Options.Add(new HelpOption());
         root.Options.Add(ToolVersion.CreateOption());
@@ -106,6 +106,7 @@ internal sealed class CliApplication
         root.Subcommands.Add(CaptureCommands.Build(this));
         root.Subcommands.Add(VerifyCommands.Build(this));
         root.Subcommands.Add(RetentionCommands.Build(this));
+        root.Subcommands.Add(IntegrityCommands.Seal(this));
         root.Subcommands.Add(ExportCommand.Build(this));
         root.Subcommands.Add(ContinuityCommands.Build(this));
         SetExamples(root, """

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using Threadline.Operations.Integrity;
 using Threadline.Schema;
 
 namespace Threadline.Operations;
@@ -8,7 +9,8 @@ namespace Threadline.Operations;
 /// Applies a <see cref="RetentionPolicy"/>. A dry run (the default) counts exactly what an execute run would delete
 /// at the same <c>asOf</c> time, with the same predicates. An execute run deletes in bounded batches, each its own
 /// short transaction, so no lock is held for long; changes go first, then transactions left without changes, then
-/// actions. Run it as a role in the retention group.
+/// actions. Each batch writes a purge-log entry (ids and digest of what it removed) in the same statement, so verify
+/// integrity counts purged rows as purged, not as tampering. Run it as a role in the retention group.
 /// </summary>
 public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
 {
@@ -109,12 +111,14 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         {
             ($"""
               WITH doomed AS (DELETE FROM {Changes} WHERE id IN (SELECT c.id FROM {Changes} c WHERE {predicate.ChangeSql("c")} ORDER BY c.captured_at LIMIT {limits.BatchSize})
-                              RETURNING table_schema, table_name)
+                              RETURNING *),
+              logged AS ({PurgeLogSql(AuditRowKind.Change)})
               SELECT table_schema || '.' || table_name, count(*) FROM doomed GROUP BY 1
               """,
              reader => byTable[reader.GetString(0)] = byTable.GetValueOrDefault(reader.GetString(0)) + reader.GetInt64(1)),
             ($"""
-              WITH doomed AS (DELETE FROM {Transactions} WHERE id IN (SELECT t.id FROM {Transactions} t WHERE {predicate.TransactionSql(Changes, willPurgeChanges: false)} LIMIT {limits.BatchSize}) RETURNING 1)
+              WITH doomed AS (DELETE FROM {Transactions} WHERE id IN (SELECT t.id FROM {Transactions} t WHERE {predicate.TransactionSql(Changes, willPurgeChanges: false)} LIMIT {limits.BatchSize}) RETURNING *),
+              logged AS ({PurgeLogSql(AuditRowKind.Transaction)})
               SELECT 'transactions', count(*) FROM doomed
               """,
              reader => transactions += reader.GetInt64(1)),
@@ -161,6 +165,23 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         }
 
         return Snapshot(complete: true);
+    }
+
+    /// <summary>
+    /// The purge-log entry of one batch, written in the statement that deletes it (a CTE over <c>doomed</c>): the
+    /// removed ids and a digest of the removed rows, so that verify integrity counts them as purged, not deleted.
+    /// </summary>
+    private string PurgeLogSql(AuditRowKind kind)
+    {
+        var s = SqlIdentifier.Quote(_options.Schema);
+        var hash = kind == AuditRowKind.Change
+            ? $"{s}.change_row_hash(id, transaction_id, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at)"
+            : $"{s}.transaction_row_hash(id, txid, started_at, first_change_at, actor_type, actor_id, on_behalf_of_type, on_behalf_of_id, request_id, correlation_id, trace_id, job_id, source, context, refused_context)";
+        return $"""
+            INSERT INTO {s}.purge_log (kind, ids, row_count, digest, reason)
+            SELECT {(int)kind}, range_agg(int8range(id, id, '[]')), count(*), sha256(string_agg(int8send(id) || {hash}, ''::bytea ORDER BY id)), 'retention'
+              FROM doomed HAVING count(*) > 0
+            """;
     }
 
     private async Task<IReadOnlyList<string>> DroppablePartitionsAsync(NpgsqlConnection connection, DateTimeOffset cutoff, CancellationToken cancellationToken)

@@ -1,0 +1,87 @@
+using System.Data;
+using Npgsql;
+using Threadline.Schema;
+
+namespace Threadline.Operations.Integrity;
+
+/// <summary>
+/// Writes seals over the audit trail (threadline.seal() in one REPEATABLE READ transaction) and exports the latest as
+/// an anchor. Run it as the owner or a role in the retention group; a seal adds evidence and changes no audit row.
+/// </summary>
+public sealed class AuditSealer(ThreadlineSchemaOptions? options = null)
+{
+    private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
+
+    private string Schema => SqlIdentifier.Quote(_options.Schema);
+
+    /// <summary>Seals what became visible since the previous seal.</summary>
+    /// <param name="skipIfNothingNew">Write no seal (and return null) when nothing new is visible; the first seal is always written.</param>
+    public async Task<AuditSeal?> SealAsync(NpgsqlConnection connection, bool skipIfNothingNew = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        using var activity = ThreadlineTelemetry.ActivitySource.StartActivity("threadline.seal");
+        AuditSeal? seal;
+        try
+        {
+            seal = await SealOnceAsync(connection, skipIfNothingNew, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "seals_one_successor_idx")
+        {
+            // A concurrent seal took the same predecessor and committed first; a new snapshot sees it and follows it.
+            seal = await SealOnceAsync(connection, skipIfNothingNew, cancellationToken).ConfigureAwait(false);
+        }
+
+        activity?.SetTag("threadline.seal.id", seal?.Id);
+        activity?.SetTag("threadline.seal.changes", seal?.Changes);
+        return seal;
+    }
+
+    private async Task<AuditSeal?> SealOnceAsync(NpgsqlConnection connection, bool skipIfNothingNew, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            $"SELECT id, previous_id, sealed_at, sealed_by, transactions, changes, purges, encode(hash, 'hex') FROM {Schema}.seal($1)", connection, transaction)
+        {
+            CommandTimeout = 0,
+        };
+        command.Parameters.Add(new NpgsqlParameter { Value = skipIfNothingNew });
+        AuditSeal? seal = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                seal = Read(reader);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return seal;
+    }
+
+    /// <summary>The anchor of the latest seal (or of <paramref name="sealId"/>), with totals over the chain; null when there is none.</summary>
+    public async Task<SealAnchor?> ExportAnchorAsync(NpgsqlConnection connection, long? sealId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand($"""
+            SELECT s.id, s.sealed_at, encode(s.hash, 'hex'), t.transactions, t.changes, t.purges
+              FROM {Schema}.seals s
+             CROSS JOIN LATERAL (SELECT sum(p.transactions)::bigint AS transactions, sum(p.changes)::bigint AS changes, sum(p.purges)::bigint AS purges
+                                   FROM {Schema}.seals p WHERE p.id <= s.id) t
+             WHERE $1::bigint IS NULL OR s.id = $1
+             ORDER BY s.id DESC LIMIT 1
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)sealId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new SealAnchor(SealAnchor.CurrentFormat, _options.Schema, reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2),
+            reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+    }
+
+    internal static AuditSeal Read(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3),
+        reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetString(7));
+}

@@ -1,0 +1,77 @@
+using Threadline.Capture;
+using Threadline.IntegrationTests.Infrastructure;
+using Threadline.Operations;
+using Threadline.Operations.Integrity;
+using Threadline.Schema;
+
+namespace Threadline.IntegrationTests.Operations;
+
+/// <summary>Retention purges and partition drops record what they removed, so verify counts it as purged, not as tampering.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class SealPurgeTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task A_retention_purge_is_counted_as_purged_and_a_delete_beside_it_is_still_reported()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "seal_purge");
+        await using var db = await SealScenario.PrepareAsync(database, transactions: 4);
+        await db.ExecAsync("CREATE TABLE public.kept (id int PRIMARY KEY)");
+        await new CaptureManager().EnableAsync(db, new TableCaptureOptions("kept"));
+        await db.ExecAuditedAsync(new AuditContext(ActorRef.User("keeper")), "INSERT INTO public.kept VALUES (1), (2)");
+        await new AuditSealer().SealAsync(db);
+        var keptChange = await SealScenario.ScalarAsync(db, "SELECT min(id) FROM threadline.changes WHERE table_name = 'kept'");
+
+        // Rows are minutes old and windows at least an hour: purge as of two days from now, keeping public.kept.
+        await db.ExecAsync("SET ROLE threadline_retention");
+        var policy = new RetentionPolicy(TimeSpan.FromDays(1)) { TableWindows = new Dictionary<string, TimeSpan> { ["public.kept"] = TimeSpan.FromDays(30) } };
+        var summary = await new RetentionPurger().PurgeAsync(db, policy, execute: true, limits: new PurgeLimits { BatchSize = 5 }, asOf: DateTimeOffset.UtcNow.AddDays(2));
+        await db.ExecAsync("RESET ROLE");
+        var afterPurge = await new IntegrityVerifier().VerifyAsync(db);
+        await new AuditSealer().SealAsync(db);
+        var afterReseal = await new IntegrityVerifier().VerifyAsync(db);
+        await db.ExecAsync($"DELETE FROM threadline.changes WHERE id = {keptChange}");
+        var tampered = await new IntegrityVerifier().VerifyAsync(db);
+
+        Assert.Equal((12L, 4L), (summary.Changes, summary.Transactions));
+        Assert.True(afterPurge.Intact, string.Join("; ", afterPurge.Findings.Select(f => f.Detail)));
+        Assert.Equal(16L, afterPurge.PurgedRows);
+        Assert.True(await SealScenario.ScalarAsync(db, "SELECT count(*) FROM threadline.purge_log WHERE reason = 'retention'") >= 4, "one entry per batch of five");
+        Assert.True(afterReseal.Intact);
+        Assert.True(afterReseal.LatestSeal!.PurgeEntries >= 4, "the purge-log entries are sealed by the next seal");
+        Assert.Equal([$"Deleted Change {keptChange}"], SealScenario.Named(tampered));
+    }
+
+    [Fact]
+    public async Task A_partition_drop_and_the_row_deletes_after_it_are_counted_as_purged()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "seal_partition");
+        await using var db = await database.OpenAsync();
+        await new SchemaInstaller().InstallAsync(db);
+        await new PartitioningManager().EnableAsync(db, PartitionInterval.Month, ahead: 2);
+        await db.ExecAsync("CREATE TABLE public.orders (id int PRIMARY KEY, v text)");
+        await new CaptureManager().EnableAsync(db, new TableCaptureOptions("orders"));
+        await db.ExecAuditedAsync(new AuditContext(ActorRef.User("recent")), "INSERT INTO public.orders SELECT g, 'new' FROM generate_series(1, 10) g");
+        // History from before: a month with its own partition (dropped whole) and an older month in the default partition (row deletes).
+        await db.ExecAsync("""
+            CREATE TABLE threadline.changes_p202605 PARTITION OF threadline.changes FOR VALUES FROM ('2026-05-01 00:00+00') TO ('2026-06-01 00:00+00');
+            ALTER TABLE threadline.changes_p202605 OWNER TO threadline_owner;
+            WITH t AS (INSERT INTO threadline.transactions (txid, started_at, first_change_at, actor_type, actor_id)
+                       VALUES (pg_current_xact_id(), '2026-05-10 12:00+00', '2026-05-10 12:00+00', 'user', 'may'),
+                              (pg_current_xact_id(), '2026-03-10 12:00+00', '2026-03-10 12:00+00', 'user', 'march')
+                       RETURNING id, started_at)
+            INSERT INTO threadline.changes (transaction_id, table_schema, table_name, op, row_key, data_after, captured_at)
+            SELECT t.id, 'public', 'orders', 'insert', jsonb_build_object('id', 1000 + g), '{}', t.started_at FROM t, generate_series(1, 25) g;
+            """);
+        await new AuditSealer().SealAsync(db);
+        await db.ExecAsync("SET ROLE threadline_retention");
+        var summary = await new RetentionPurger().PurgeAsync(db, new RetentionPolicy(TimeSpan.FromDays(60)), execute: true);
+        await db.ExecAsync("RESET ROLE");
+        var report = await new IntegrityVerifier().VerifyAsync(db);
+
+        Assert.Equal(["changes_p202605"], summary.Partitions);
+        Assert.Equal(1L, await SealScenario.ScalarAsync(db, "SELECT count(*) FROM threadline.purge_log WHERE reason = 'partition' AND detail = 'changes_p202605' AND row_count = 25"));
+        Assert.True(report.Intact, string.Join("; ", report.Findings.Select(f => f.Detail)));
+        Assert.Equal(52L, report.PurgedRows);
+        Assert.Equal(11L, report.RowsVerified - report.PurgedRows);
+    }
+}
