@@ -3,16 +3,18 @@ using Threadline.Operations;
 
 namespace Threadline.Cli.Commands;
 
-/// <summary>threadline verify coverage | topology: checks for CI gates and operators; exit 1 when the check fails.</summary>
+/// <summary>threadline verify coverage | completeness | topology: checks for CI gates and operators; exit 1 when the check fails.</summary>
 internal static class VerifyCommands
 {
     public static Command Build(CliApplication app)
     {
-        var verify = new Command("verify", "Checks that exit 1 when they fail, for CI gates and health checks: capture coverage, and the safety of the connection chain (PgBouncer).");
+        var verify = new Command("verify", "Checks that exit 1 when they fail, for CI gates and health checks: capture coverage, unaudited rows, and the safety of the connection chain (PgBouncer).");
         verify.Subcommands.Add(Coverage(app));
+        verify.Subcommands.Add(CompletenessCommand.Build(app));
         verify.Subcommands.Add(Topology(app));
         app.SetExamples(verify, """
               threadline verify coverage --require-schema public
+              threadline verify completeness --table public.orders
               threadline verify topology --connection "$APP_CONNECTION_THROUGH_PGBOUNCER"
             """);
         return verify;
