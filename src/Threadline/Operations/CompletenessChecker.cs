@@ -58,7 +58,8 @@ public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
         var name = $"{table.Schema}.{table.Table}";
         // One snapshot per table: the rows and the audit records are read as of the same moment.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, "SET TRANSACTION READ ONLY", cancellationToken).ConfigureAwait(false);
+        // One backend: parallel workers each rebuilt the whole audited hash (measured: three times the work on 2 cores).
+        await ExecuteAsync(connection, transaction, "SET TRANSACTION READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0", cancellationToken).ConfigureAwait(false);
         var start = await ReadStartAsync(connection, transaction, table, cancellationToken).ConfigureAwait(false);
         var notes = new List<string>();
         if (!start.CaptureStartExact)
@@ -81,13 +82,13 @@ public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
 
         if (newest >= Epoch)
         {
-            notes.Add($"The transaction counter has wrapped {newest / Epoch} time(s): a row frozen more than 2^32 transactions ago would be read as a recent write and shown as unaudited (never as audited).");
+            notes.Add($"The transaction counter has wrapped {newest / Epoch} time(s); xids older than 2^31 transactions cannot be read and count as before capture or too old to tell.");
         }
 
         var floor = start.Txid;
         if (start.HistoryPurgedAt is { } purgedAt)
         {
-            floor = Math.Max(floor, start.OldestRetainedTxid ?? newest + 1);
+            floor = Math.Max(floor, start.OldestRetainedTxid ?? start.NextXid);
             notes.Add($"Retention purged history of this table (last on {purgedAt:u}): rows last written before transaction {floor} may have lost their audit record and count as history purged.");
         }
 
@@ -97,7 +98,7 @@ public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
         }
 
         var classified = CompletenessSql.Classified(table.Options, table.KeyColumns, _options);
-        var parameters = new object[] { table.Schema, table.Table, (long)start.Txid, (long)floor, (long)newest, (long)(newest % Epoch), start.StartedAt };
+        var parameters = new object[] { table.Schema, table.Table, Age(start.AgeBase, start.Txid), Age(start.AgeBase, floor), (long)start.AgeBase, start.StartedAt };
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var command = Command(connection, transaction, CompletenessSql.Counts(classified), parameters))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -127,6 +128,13 @@ public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
             new(name, start.Exists, start.Txid, start.StartedAt, start.CaptureStartExact, audited, unaudited, unchanged, before, purged, sample, notes, started.Elapsed);
     }
 
+    /// <summary>
+    /// How many transactions before <paramref name="ageBase"/> the xid <paramref name="txid"/> is, as age() counts:
+    /// -1 for one in the future (nothing is that young), at most 2^31 - 2 (older xids cannot be read).
+    /// </summary>
+    private static int Age(ulong ageBase, ulong txid) =>
+        txid > ageBase ? -1 : (int)Math.Min(ageBase - txid, int.MaxValue - 1);
+
     private async Task<CaptureStart> ReadStartAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CapturedTable table, CancellationToken cancellationToken)
     {
         var s = SqlIdentifier.Quote(_options.Schema);
@@ -135,6 +143,8 @@ public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
             SELECT ct.capture_started_txid::text::bigint, ct.enabled_at, ct.capture_start_exact, ct.history_purged_at,
                    to_regclass(quote_ident(ct.table_schema) || '.' || quote_ident(ct.table_name)) IS NOT NULL,
                    pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+                   -- age(xid) counts back from one xid fixed for the whole transaction: this is its full xid8.
+                   pg_snapshot_xmax(pg_current_snapshot())::text::bigint + age(xid(pg_snapshot_xmax(pg_current_snapshot()))),
                    CASE WHEN ct.history_purged_at IS NOT NULL THEN
                         (SELECT t.txid::text::bigint FROM {s}.changes c JOIN {s}.transactions t ON t.id = c.transaction_id
                           WHERE c.table_schema = ct.table_schema AND c.table_name = ct.table_name
@@ -151,7 +161,7 @@ public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
         return new CaptureStart(
             (ulong)reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetBoolean(2),
             reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4),
-            (ulong)reader.GetInt64(5), reader.IsDBNull(6) ? null : (ulong)reader.GetInt64(6));
+            (ulong)reader.GetInt64(5), (ulong)reader.GetInt64(6), reader.IsDBNull(7) ? null : (ulong)reader.GetInt64(7));
     }
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, object[] parameters)
@@ -172,5 +182,5 @@ public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
     }
 
     private sealed record CaptureStart(
-        ulong Txid, DateTimeOffset StartedAt, bool CaptureStartExact, DateTimeOffset? HistoryPurgedAt, bool Exists, ulong NextXid, ulong? OldestRetainedTxid);
+        ulong Txid, DateTimeOffset StartedAt, bool CaptureStartExact, DateTimeOffset? HistoryPurgedAt, bool Exists, ulong NextXid, ulong AgeBase, ulong? OldestRetainedTxid);
 }

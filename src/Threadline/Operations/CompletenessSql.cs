@@ -4,15 +4,15 @@ using Threadline.Schema;
 namespace Threadline.Operations;
 
 /// <summary>
-/// The set-based classification of one captured table's live rows. Parameters: $1 schema, $2 table, $3 capture
-/// start (xid8 as bigint), $4 the oldest write whose audit record retention kept ($3 when nothing was purged),
-/// $5 the newest xid that can have written a visible row, $6 its low 32 bits, $7 capture start time.
+/// The set-based classification of one captured table's live rows. Parameters: $1 schema, $2 table, $3 the age of
+/// the capture start (rows with an older xmin were written before it), $4 the age of the oldest write whose audit
+/// record retention kept ($3 when nothing was purged), $5 the full xid8 that ages count back from, $6 capture start
+/// time. Ages are PostgreSQL's age(xid): exact for any xid younger than 2^31, and negative or int4 max for an older or
+/// frozen-before-9.4 one, which the bounds send to "before capture or too old to tell".
 /// </summary>
 internal static class CompletenessSql
 {
-    private const string Wrap = "4294967296";
-
-    /// <summary>One row per live row: status, key and writing xid (as bigint). One scan of the table; the audited set is hashed.</summary>
+    /// <summary>One row per live row: status, key and writing xid8. One scan of the table; the audited set is hashed.</summary>
     public static string Classified(TableCaptureOptions table, IReadOnlyList<string> keys, ThreadlineSchemaOptions schemaOptions)
     {
         var s = SqlIdentifier.Quote(schemaOptions.Schema);
@@ -20,9 +20,9 @@ internal static class CompletenessSql
         var key = "jsonb_build_object(" + string.Join(", ", keys.Select(k => $"{SqlIdentifier.Literal(k)}, r.{SqlIdentifier.Quote(k)}")) + ")";
         return $"""
             SELECT CASE
-                     WHEN l.raw_xid < 3 OR l.xid < $3 THEN 'before_capture'
+                     WHEN NOT (l.xid_age BETWEEN 0 AND $3) THEN 'before_capture'
                      WHEN a.xid IS NOT NULL THEN 'audited'
-                     WHEN l.xid < $4 THEN 'history_purged'
+                     WHEN l.xid_age > $4 THEN 'history_purged'
                      -- Only rows without an audit record get here, so this per-row lookup stays off the common path.
                      WHEN (SELECT c.data_after FROM {s}.changes c
                             WHERE c.table_schema = $1 AND c.table_name = $2 AND c.row_key = l.row_key
@@ -30,20 +30,16 @@ internal static class CompletenessSql
                           = (SELECT {Image(table, "r2")} FROM {target} r2 WHERE r2.ctid = l.row_ctid) THEN 'unchanged'
                      ELSE 'unaudited'
                    END AS status,
-                   l.row_key, l.xid
-              FROM (SELECT r.ctid AS row_ctid, {key} AS row_key, r.xmin::text::bigint AS raw_xid,
-                           -- xmin holds 32 bits: read it as the newest xid8 with those low bits, no later than $5.
-                           $5 - (($6 - r.xmin::text::bigint + {Wrap}) % {Wrap}) AS xid
-                      FROM {target} r) l
+                   l.row_key, $5 - l.xid_age AS xid
+              FROM (SELECT r.ctid AS row_ctid, {key} AS row_key, r.xmin AS xid, age(r.xmin) AS xid_age FROM {target} r) l
               LEFT JOIN (
-                   -- The writing xid of each audited row: the change row's own xmin, read relative to its transaction's
-                   -- xid8. It is the subtransaction's xid when the write ran under a savepoint, as the data row's is.
-                   SELECT tx.txid::text::bigint + ((c.xmin::text::bigint - (tx.txid::text::bigint & 4294967295) + {Wrap}) % {Wrap}) AS xid,
-                          c.row_key
+                   -- Each audited row's writing xid is its change row's own xmin: the subtransaction's when the write ran
+                   -- under a savepoint, as the data row's is. Both sides younger than the capture start (under 2^31), so
+                   -- equal 32-bit xids are the same transaction.
+                   SELECT c.xmin AS xid, c.row_key
                      FROM {s}.changes c
-                     JOIN {s}.transactions tx ON tx.id = c.transaction_id
                     WHERE c.table_schema = $1 AND c.table_name = $2 AND c.op IN ('insert', 'update')
-                      AND c.captured_at >= $7 AND tx.txid >= ($3::text)::xid8
+                      AND c.captured_at >= $6 AND age(c.xmin) BETWEEN 0 AND $3
                     GROUP BY 1, 2) a ON a.xid = l.xid AND a.row_key = l.row_key
             """;
     }
@@ -52,7 +48,7 @@ internal static class CompletenessSql
         $"SELECT status, count(*) FROM ({classified}) k GROUP BY status";
 
     public static string Samples(string classified) =>
-        $"SELECT row_key::text, xid FROM ({classified}) k WHERE status = 'unaudited' LIMIT $8";
+        $"SELECT row_key::text, xid FROM ({classified}) k WHERE status = 'unaudited' LIMIT $7";
 
     /// <summary>The row image as capture stores it in data_after: excluded columns dropped, masked ones replaced.</summary>
     private static string Image(TableCaptureOptions table, string alias)
