@@ -7,7 +7,7 @@ namespace Threadline.Operations;
 /// The set-based classification of one captured table's live rows. Parameters: $1 schema, $2 table, $3 the age of
 /// the capture start (rows with an older xmin were written before it), $4 the age of the oldest write whose audit
 /// record retention kept ($3 when nothing was purged), $5 the full xid8 that ages count back from, $6 capture start
-/// time. Ages are PostgreSQL's age(xid): exact for any xid younger than 2^31, and negative or int4 max for an older or
+/// time, $7 how many unaudited rows to show. Ages are PostgreSQL's age(xid): exact for any xid younger than 2^31, and negative or int4 max for an older or
 /// frozen-before-9.4 one, which the bounds send to "before capture or too old to tell".
 /// </summary>
 internal static class CompletenessSql
@@ -44,11 +44,9 @@ internal static class CompletenessSql
             """;
     }
 
-    public static string Counts(string classified) =>
-        $"SELECT status, count(*) FROM ({classified}) k GROUP BY status";
-
-    public static string Samples(string classified) =>
-        $"SELECT row_key::text, xid FROM ({classified}) k WHERE status = 'unaudited' LIMIT $7";
+    /// <summary>Per status: the count and, for unaudited rows, the first $7 "key xid" pairs, in the same scan.</summary>
+    public static string Counts(string classified, ThreadlineSchemaOptions schemaOptions) =>
+        $"SELECT status, count(*), {SqlIdentifier.Quote(schemaOptions.Schema)}.sample(row_key::text || ' ' || xid, $7) FILTER (WHERE status = 'unaudited') FROM ({classified}) k GROUP BY status";
 
     /// <summary>The row image as capture stores it in data_after: excluded columns dropped, masked ones replaced.</summary>
     private static string Image(TableCaptureOptions table, string alias)

@@ -26,3 +26,17 @@ ALTER TABLE {{schema}}.captured_tables
 
 -- Retention records that it purged a table's history; it may read which tables are captured to do so.
 GRANT SELECT (table_schema, table_name), UPDATE (history_purged_at) ON {{schema}}.captured_tables TO {{retention}};
+
+-- The first p_limit values of a group: the completeness check collects its example rows in the same scan that
+-- counts them, in bounded memory however many rows are unaudited.
+CREATE FUNCTION {{schema}}.sample_append(p_state text[], p_value text, p_limit integer) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+    SELECT CASE WHEN cardinality(p_state) < p_limit THEN p_state || p_value ELSE p_state END;
+$fn$;
+CREATE AGGREGATE {{schema}}.sample(text, integer) (SFUNC = {{schema}}.sample_append, STYPE = text[], INITCOND = '{}');
+ALTER FUNCTION {{schema}}.sample_append(text[], text, integer) OWNER TO {{owner}};
+ALTER AGGREGATE {{schema}}.sample(text, integer) OWNER TO {{owner}};
+REVOKE ALL ON FUNCTION {{schema}}.sample_append(text[], text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION {{schema}}.sample(text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION {{schema}}.sample_append(text[], text, integer) TO {{reader}};
+GRANT EXECUTE ON FUNCTION {{schema}}.sample(text, integer) TO {{reader}};
