@@ -30,7 +30,7 @@ GRANT SELECT (table_schema, table_name), UPDATE (history_purged_at) ON {{schema}
 -- The first p_limit values of a group: the completeness check collects its example rows in the same scan that
 -- counts them, in bounded memory however many rows are unaudited.
 CREATE FUNCTION {{schema}}.sample_append(p_state text[], p_value text, p_limit integer) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT CASE WHEN cardinality(p_state) < p_limit THEN p_state || p_value ELSE p_state END;
 $fn$;
 CREATE AGGREGATE {{schema}}.sample(text, integer) (SFUNC = {{schema}}.sample_append, STYPE = text[], INITCOND = '{}');
