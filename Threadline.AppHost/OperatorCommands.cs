@@ -92,6 +92,37 @@ internal static class OperatorCommands
         return database;
     }
 
+    public static IResourceBuilder<T> WithCompletenessCommand<T>(this IResourceBuilder<T> database)
+        where T : IResourceWithConnectionString
+    {
+        database.WithCommand("verify-completeness", "Verify audit completeness", async context =>
+        {
+            await using var connection = await OpenAsync(database.Resource, context.CancellationToken);
+            var report = await new CompletenessChecker().CheckAsync(connection, new CompletenessOptions { Tables = PlatformTables.MustBeCaptured, SampleSize = 5 }, context.CancellationToken);
+            var text = new StringBuilder("| Table | Rows | Audited | Unaudited | Unchanged since audited | Before capture | History purged |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+            foreach (var t in report.Tables)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {t.Table} | {t.RowsChecked} | {t.Audited} | {t.Unaudited} | {t.UnchangedSinceAudited} | {t.BeforeCapture} | {t.HistoryPurged} |");
+            }
+
+            foreach (var row in report.Tables.SelectMany(t => t.UnauditedSamples.Select(r => (t.Table, r))))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"\n- unaudited: {row.Table} `{row.r.RowKey}`, written by transaction {row.r.WritingTxid}");
+            }
+
+            text.AppendLine("\nWhat this check cannot see:\n");
+            foreach (var limit in report.CannotBeKnown)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {limit}");
+            }
+
+            return report.Complete
+                ? CommandResults.Success("Every live row's last write is audited (or predates capture).", text.ToString(), CommandResultFormat.Markdown, displayImmediately: true)
+                : CommandResults.Failure($"{report.Unaudited} live row(s) were last written without an audit record.\n\n" + text);
+        }, new CommandOptions { IconName = "DocumentSearch", Description = "Finds live rows of the required tables whose last write has no audit record (a bypass of capture). Reads every row once." });
+        return database;
+    }
+
     public static IResourceBuilder<T> WithTopologyCommand<T>(this IResourceBuilder<T> pooledDatabase)
         where T : IResourceWithConnectionString
     {

@@ -14,7 +14,7 @@ var appDatabase = pgbouncer.AddPooledDatabase(ResourceNames.AppDatabase, Platfor
     .WithTopologyCommand();
 var auditReaderDatabase = pgbouncer.AddPooledDatabase(ResourceNames.AuditReaderDatabase, PlatformRoles.AuditorUser, secrets.AuditorUserPassword);
 var rabbitmq = runtime.AddThreadlineRabbitMQ(ResourceNames.RabbitMQ);
-postgres.Database.WithCoverageAndRetentionCommands().WithIntegrityCommands();
+postgres.Database.WithCoverageAndRetentionCommands().WithIntegrityCommands().WithCompletenessCommand();
 
 // DDL goes straight to PostgreSQL, never through the pooler; the services start once it has completed.
 var schemaManager = builder.AddProject<Projects.Threadline_Platform_SchemaManager>(ResourceNames.SchemaManager)

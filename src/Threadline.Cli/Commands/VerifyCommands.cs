@@ -3,17 +3,19 @@ using Threadline.Operations;
 
 namespace Threadline.Cli.Commands;
 
-/// <summary>threadline verify coverage | topology | integrity: checks for CI gates and operators; exit 1 when the check fails.</summary>
+/// <summary>threadline verify coverage | completeness | topology | integrity: checks for CI gates and operators; exit 1 when the check fails.</summary>
 internal static class VerifyCommands
 {
     public static Command Build(CliApplication app)
     {
-        var verify = new Command("verify", "Checks that exit 1 when they fail, for CI gates and health checks: capture coverage, the safety of the connection chain (PgBouncer), and the integrity of the sealed audit trail.");
+        var verify = new Command("verify", "Checks that exit 1 when they fail, for CI gates and health checks: capture coverage, unaudited rows, the safety of the connection chain (PgBouncer), and the integrity of the sealed audit trail.");
         verify.Subcommands.Add(Coverage(app));
+        verify.Subcommands.Add(CompletenessCommand.Build(app));
         verify.Subcommands.Add(Topology(app));
         verify.Subcommands.Add(IntegrityCommands.VerifyIntegrity(app));
         app.SetExamples(verify, """
               threadline verify coverage --require-schema public
+              threadline verify completeness --table public.orders
               threadline verify topology --connection "$APP_CONNECTION_THROUGH_PGBOUNCER"
               threadline verify integrity --anchor anchor.json
             """);

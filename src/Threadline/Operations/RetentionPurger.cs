@@ -22,6 +22,8 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
 
     private string Actions => SqlIdentifier.Qualified(_options.Schema, "actions");
 
+    private string CapturedTables => SqlIdentifier.Qualified(_options.Schema, "captured_tables");
+
     /// <param name="execute">False (the default) only counts. Deleting audit history needs this set explicitly.</param>
     /// <param name="asOf">The purge's "now"; defaults to the database's now(). Pass the dry run's value to execute exactly what it counted.</param>
     /// <param name="progress">Called after each executed batch with the running summary.</param>
@@ -101,6 +103,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
                 }
             }
 
+            await MarkPurgedAsync(connection, byTable.Keys, cancellationToken).ConfigureAwait(false);
             await new PartitioningManager(_options).EnsurePartitionsAsync(connection, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
@@ -112,8 +115,12 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
             ($"""
               WITH doomed AS (DELETE FROM {Changes} WHERE id IN (SELECT c.id FROM {Changes} c WHERE {predicate.ChangeSql("c")} ORDER BY c.captured_at LIMIT {limits.BatchSize})
                               RETURNING *),
-              logged AS ({PurgeLogSql(AuditRowKind.Change)})
-              SELECT table_schema || '.' || table_name, count(*) FROM doomed GROUP BY 1
+              logged AS ({PurgeLogSql(AuditRowKind.Change)}),
+              counted AS (SELECT table_schema, table_name, count(*) AS n FROM doomed GROUP BY 1, 2),
+              -- In the same statement as the delete: the completeness check must know this history is gone.
+              marked AS (UPDATE {CapturedTables} ct SET history_purged_at = now() FROM counted d
+                          WHERE ct.table_schema = d.table_schema AND ct.table_name = d.table_name)
+              SELECT table_schema || '.' || table_name, n FROM counted
               """,
              reader => byTable[reader.GetString(0)] = byTable.GetValueOrDefault(reader.GetString(0)) + reader.GetInt64(1)),
             ($"""
@@ -182,6 +189,21 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
             SELECT {(int)kind}, range_agg(int8range(id, id, '[]')), count(*), sha256(string_agg(int8send(id) || {hash}, ''::bytea ORDER BY id)), 'retention'
               FROM doomed HAVING count(*) > 0
             """;
+    }
+
+    /// <summary>Dropped partitions took these tables' history with them (CompletenessChecker reads the mark).</summary>
+    private async Task MarkPurgedAsync(NpgsqlConnection connection, IEnumerable<string> tables, CancellationToken cancellationToken)
+    {
+        var names = tables.ToArray();
+        if (names.Length == 0)
+        {
+            return;
+        }
+
+        await using var mark = new NpgsqlCommand(
+            $"UPDATE {CapturedTables} SET history_purged_at = now() WHERE table_schema || '.' || table_name = ANY ($1)", connection);
+        mark.Parameters.Add(new NpgsqlParameter { Value = names });
+        await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<IReadOnlyList<string>> DroppablePartitionsAsync(NpgsqlConnection connection, DateTimeOffset cutoff, CancellationToken cancellationToken)
