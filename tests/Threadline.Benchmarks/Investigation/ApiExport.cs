@@ -13,6 +13,7 @@ public static class ApiExport
     public static async Task<ExportResult> RunAsync(AdminServiceHost host, string format, int maxRows, CancellationToken cancellationToken)
     {
         var reset = ProcessMemory.TryResetPeak(host.Pid);
+        var cpuBefore = ProcessCpu.Of(host.Pid);
         var stopwatch = Stopwatch.StartNew();
         using var response = await host.Client.GetAsync(
             $"/api/v1/audit/export?format={format}&maxRows={maxRows.ToString(CultureInfo.InvariantCulture)}", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -29,8 +30,9 @@ public static class ApiExport
 
         var elapsed = stopwatch.Elapsed;
         var peak = ProcessMemory.PeakOf(host.Pid);
+        var cpu = ProcessCpu.Of(host.Pid) - cpuBefore;
         // CSV has a header line; every NDJSON line is a row.
         var rows = format == "csv" ? lines - 1 : lines;
-        return new ExportResult(reset ? "Admin API (`GET /api/v1/audit/export`)" : "Admin API (`GET /api/v1/audit/export`), peak since service start", format, rows, bytes, elapsed, peak);
+        return new ExportResult(reset ? "Admin API (`GET /api/v1/audit/export`)" : "Admin API (`GET /api/v1/audit/export`), peak since service start", format, rows, bytes, elapsed, peak, cpu);
     }
 }

@@ -26,9 +26,10 @@ public static partial class CliExport
             var rows = Exported().Match(output.StandardOutput) is { Success: true } match
                 ? long.Parse(match.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture)
                 : throw new InvalidOperationException($"No row count in the CLI's output:\n{output.StandardOutput}{output.StandardError}");
-            var peak = ProcessMemory.ParseGnuTimePeak(await File.ReadAllTextAsync(timeReport, cancellationToken))
-                ?? throw new InvalidOperationException("No peak memory in the /usr/bin/time report.");
-            return new ExportResult("CLI (`threadline export --out file`)", format, rows, new FileInfo(file).Length, elapsed, peak);
+            var report = await File.ReadAllTextAsync(timeReport, cancellationToken);
+            var peak = ProcessMemory.ParseGnuTimePeak(report) ?? throw new InvalidOperationException("No peak memory in the /usr/bin/time report.");
+            var cpu = ProcessCpu.ParseGnuTime(report) ?? throw new InvalidOperationException("No CPU times in the /usr/bin/time report.");
+            return new ExportResult("CLI (`threadline export --out file`)", format, rows, new FileInfo(file).Length, elapsed, peak, cpu);
         }
         finally
         {

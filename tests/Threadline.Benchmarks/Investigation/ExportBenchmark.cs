@@ -36,7 +36,7 @@ public sealed class ExportBenchmark(LocalCluster cluster, InvestigationSettings 
 
     private ExportResult Report(InvestigationSchema schema, ExportResult result)
     {
-        log($"{schema.Name} {result.Path} {result.Format}: {result.Rows:N0} rows in {result.Elapsed.TotalSeconds:F1} s = {result.RowsPerSecond:N0} rows/s, peak {result.PeakMegabytes:F0} MB");
+        log($"{schema.Name} {result.Path} {result.Format}: {result.Rows:N0} rows in {result.Elapsed.TotalSeconds:F1} s = {result.RowsPerSecond:N0} rows/s, peak {result.PeakMegabytes:F0} MB, {result.Cpu.TotalSeconds:F1} CPU s in the exporting process ({result.RowsPerCpuSecond:N0} rows per CPU-second)");
         return result;
     }
 }
