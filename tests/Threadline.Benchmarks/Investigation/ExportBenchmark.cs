@@ -1,4 +1,6 @@
+using Npgsql;
 using Threadline.Benchmarks.Pgbench;
+using Threadline.Query;
 
 namespace Threadline.Benchmarks.Investigation;
 
@@ -32,6 +34,20 @@ public sealed class ExportBenchmark(LocalCluster cluster, InvestigationSettings 
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// The plans of the exporter's two queries (truncation probe, then the rows) on the current schema: the same
+    /// in-process <see cref="AuditExporter"/> the CLI and the endpoint call, one NDJSON export into nothing.
+    /// </summary>
+    public async Task<string> CapturePlansAsync(CancellationToken cancellationToken)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(InvestigationCluster.ExplainConnectionString(cluster, InvestigationSchema.After.Database));
+        var plans = await InvestigationCluster.CapturePlansAsync(cluster,
+            () => new AuditExporter(dataSource).ExportAsync(AuditFilter.All, AuditExportFormat.Ndjson, Stream.Null, settings.ExportRows, cancellationToken: cancellationToken),
+            cancellationToken);
+        log("Export plans captured (current schema).");
+        return plans;
     }
 
     private ExportResult Report(InvestigationSchema schema, ExportResult result)

@@ -37,9 +37,11 @@ public static class InvestigationMode
         Log($"Measuring {InvestigationScenarios.For(dataset).Count} lookups, {settings.Samples} samples each per database...");
         var latencies = await new LatencyBenchmark(cluster, settings, Log).RunAsync(InvestigationScenarios.For(dataset), cancellationToken);
         Log($"Exporting {settings.ExportRows:N0} rows per export...");
-        var exports = await new ExportBenchmark(cluster, settings, Log).RunAsync(cancellationToken);
+        var exportBenchmark = new ExportBenchmark(cluster, settings, Log);
+        var exports = await exportBenchmark.RunAsync(cancellationToken);
+        var exportPlans = await exportBenchmark.CapturePlansAsync(cancellationToken);
 
-        var run = new InvestigationRun(settings, machine, dataset, started, clock.Elapsed, PgbenchMachine.LoadAverage(), loads, latencies, exports);
+        var run = new InvestigationRun(settings, machine, dataset, started, clock.Elapsed, PgbenchMachine.LoadAverage(), loads, latencies, exports, exportPlans);
         var markdown = InvestigationReport.Render(run);
         Console.WriteLine();
         Console.WriteLine(markdown);

@@ -77,6 +77,10 @@ public static class InvestigationReport
         }
 
         Line(md);
+        Line(md, "### Plans of the export queries, current schema (auto_explain, ANALYZE and BUFFERS; an in-process `AuditExporter` NDJSON export into nothing)");
+        Plan(md, "Truncation probe, then the rows", "current", run.ExportPlans, int.MaxValue);
+
+        Line(md);
         Line(md, "### Machine and settings");
         Line(md);
         Line(md, $"- {m.Cores} cores (shared with other work), {m.Runtime}; load average (1/5/15 min) {m.LoadAtStart} at start, {run.LoadAtEnd} at the end.");
@@ -89,7 +93,7 @@ public static class InvestigationReport
 
     private static string Met(bool met) => met ? "yes" : "**no**";
 
-    private static void Plan(StringBuilder md, string scenario, string side, string? plan)
+    private static void Plan(StringBuilder md, string scenario, string side, string? plan, int maxLines = MaxPlanLines)
     {
         if (plan is null)
         {
@@ -101,14 +105,14 @@ public static class InvestigationReport
         Line(md, $"{scenario}, {side}:");
         Line(md);
         Line(md, "```text");
-        foreach (var line in lines.Take(MaxPlanLines))
+        foreach (var line in lines.Take(maxLines))
         {
             Line(md, line.TrimEnd());
         }
 
-        if (lines.Count > MaxPlanLines)
+        if (lines.Count > maxLines)
         {
-            Line(md, $"... ({lines.Count - MaxPlanLines} more lines)");
+            Line(md, $"... ({lines.Count - maxLines} more lines)");
         }
 
         Line(md, "```");

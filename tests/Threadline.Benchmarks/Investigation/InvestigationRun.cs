@@ -12,4 +12,5 @@ public sealed record InvestigationRun(
     string LoadAtEnd,
     IReadOnlyList<InvestigationLoad> Loads,
     IReadOnlyList<LatencyResult> Latencies,
-    IReadOnlyList<(InvestigationSchema Schema, ExportResult Result)> Exports);
+    IReadOnlyList<(InvestigationSchema Schema, ExportResult Result)> Exports,
+    string ExportPlans);

@@ -70,21 +70,8 @@ public sealed class LatencyBenchmark(LocalCluster cluster, InvestigationSettings
         return results;
     }
 
-    private NpgsqlDataSource CreateDataSource(string database, bool explain = false)
-    {
-        if (!explain)
-        {
-            return NpgsqlDataSource.Create(InvestigationCluster.ReaderConnectionString(cluster, database));
-        }
-
-        // auto_explain is for superusers; the plan is the one the reader role gets. Startup options, not SETs: they are
-        // the session's reset values, so they survive the DISCARD ALL of a pooled connection's return.
-        var builder = new NpgsqlConnectionStringBuilder(InvestigationCluster.SuperuserConnectionString(cluster, database))
-        {
-            Options = "-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on",
-        };
-        return NpgsqlDataSource.Create(builder.ConnectionString);
-    }
+    private NpgsqlDataSource CreateDataSource(string database, bool explain = false) =>
+        NpgsqlDataSource.Create(explain ? InvestigationCluster.ExplainConnectionString(cluster, database) : InvestigationCluster.ReaderConnectionString(cluster, database));
 
     /// <summary>The first sample's call again (the same parameters as in the measurement), warm, then once more with auto_explain; returns what it logged.</summary>
     private async Task<string> ExplainAsync(string database, LatencyScenario scenario, CancellationToken cancellationToken)
@@ -96,12 +83,6 @@ public sealed class LatencyBenchmark(LocalCluster cluster, InvestigationSettings
         }
 
         await using var dataSource = CreateDataSource(database, explain: true);
-        var offset = new FileInfo(cluster.ServerLogPath).Length;
-        await call(new AuditReader(dataSource), cancellationToken);
-        await Task.Delay(300, cancellationToken);
-        await using var log = new FileStream(cluster.ServerLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        log.Seek(offset, SeekOrigin.Begin);
-        using var reader = new StreamReader(log);
-        return AutoExplainLog.Plans(await reader.ReadToEndAsync(cancellationToken));
+        return await InvestigationCluster.CapturePlansAsync(cluster, () => call(new AuditReader(dataSource), cancellationToken), cancellationToken);
     }
 }
