@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Npgsql;
 using Threadline.Benchmarks;
+using Threadline.Benchmarks.Investigation;
 using Threadline.Benchmarks.Pgbench;
 
 // Figures are written for docs: one number format whatever the machine's locale.
@@ -48,6 +49,12 @@ try
     if (args.Contains("--completeness"))
     {
         return await CompletenessBenchmark.RunAsync(args, ct);
+    }
+
+    // --investigation too: its own cluster, two loaded databases, the CLI and the admin service as child processes.
+    if (args.Contains("--investigation"))
+    {
+        return await InvestigationMode.RunAsync(args, ct);
     }
 
     var settings = BenchmarkSettings.Parse(args);

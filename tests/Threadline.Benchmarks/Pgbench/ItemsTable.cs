@@ -17,9 +17,12 @@ public static class ItemsTable
     /// transaction sends, for every variant, so that the baseline pays for setting the context too.
     /// </summary>
     public static readonly string SetContextSql = Threadline.Npgsql.NpgsqlAuditExtensions.SetContextSql.Replace("$1", $"'{ContextJson}'", StringComparison.Ordinal);
+    /// <summary>The table alone, empty: the frozen capture script (threadline-v005.sql) attaches its triggers to it.</summary>
+    public const string CreateTableSql =
+        "CREATE TABLE items(id bigserial PRIMARY KEY, name text, qty int, price numeric(10,2), tags text[], meta jsonb, updated_at timestamptz);";
 
     private static readonly string CreateSql = $"""
-        CREATE TABLE items(id bigserial PRIMARY KEY, name text, qty int, price numeric(10,2), tags text[], meta jsonb, updated_at timestamptz);
+        {CreateTableSql}
         SELECT setseed(0.42);
         INSERT INTO items(name,qty,price,tags,meta,updated_at)
         SELECT 'item-'||g, g%1000, round((random()*1000)::numeric,2), ARRAY['tag'||(g%10),'tag'||(g%7)],

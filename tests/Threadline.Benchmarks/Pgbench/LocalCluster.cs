@@ -24,12 +24,14 @@ public sealed class LocalCluster : IAsyncDisposable
     ];
 
     private readonly string root;
+    private readonly LocalClusterOptions options;
     private Process? pgBouncer;
     private bool postgresRunning;
 
-    private LocalCluster(string root, int postgresPort, int pgBouncerPort)
+    private LocalCluster(string root, int postgresPort, int pgBouncerPort, LocalClusterOptions options)
     {
         this.root = root;
+        this.options = options;
         PostgresPort = postgresPort;
         PgBouncerPort = pgBouncerPort;
     }
@@ -40,6 +42,12 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private string DataDirectory => Path.Combine(root, "data");
 
+    /// <summary>The server log (pg_ctl -l): auto_explain writes its plans here.</summary>
+    public string ServerLogPath => Path.Combine(root, "postgres.log");
+
+    /// <summary>A folder of this run, deleted with the cluster: for files the benchmarks write.</summary>
+    public string ScratchDirectory => Directory.CreateDirectory(Path.Combine(root, "scratch")).FullName;
+
     /// <summary>The postmaster's process id, from the first line of <c>postmaster.pid</c>.</summary>
     public int PostmasterPid => int.Parse(File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
 
@@ -47,11 +55,14 @@ public sealed class LocalCluster : IAsyncDisposable
     public string DirectConnectionString(string database) =>
         $"Host=127.0.0.1;Port={PostgresPort};Username={User};Database={database};Pooling=false;Command Timeout=600";
 
-    public static async Task<LocalCluster> StartAsync(Action<string> log, CancellationToken cancellationToken)
+    public static Task<LocalCluster> StartAsync(Action<string> log, CancellationToken cancellationToken) =>
+        StartAsync(LocalClusterOptions.Pgbench, log, cancellationToken);
+
+    public static async Task<LocalCluster> StartAsync(LocalClusterOptions options, Action<string> log, CancellationToken cancellationToken)
     {
         // Short path under /tmp: the Unix socket path must stay under the kernel's 107-byte limit.
         var root = Directory.CreateTempSubdirectory("tlpgb-").FullName;
-        var cluster = new LocalCluster(root, FreePort(), FreePort());
+        var cluster = new LocalCluster(root, FreePort(), FreePort(), options);
         try
         {
             await cluster.InitAndStartAsync(log, cancellationToken);
@@ -71,7 +82,7 @@ public sealed class LocalCluster : IAsyncDisposable
         await OsProcess.RunCheckedAsync(
             OsProcess.AsServiceUser(OsProcess.Bin("initdb"), "-D", DataDirectory, "-U", User, "--auth=trust", "-E", "UTF8", "--locale=C"),
             cancellationToken);
-        var settings = ServerSettings.Concat(
+        var settings = ServerSettings.Concat(options.ExtraServerSettings).Concat(
         [
             "listen_addresses = '127.0.0.1'",
             $"port = {PostgresPort}",
@@ -84,6 +95,10 @@ public sealed class LocalCluster : IAsyncDisposable
             cancellationToken);
         postgresRunning = true;
         log($"PostgreSQL listening on 127.0.0.1:{PostgresPort}.");
+        if (!options.PgBouncer)
+        {
+            return;
+        }
 
         await WritePgBouncerConfigAsync(cancellationToken);
         // Not redirected: nobody would drain the pipes during a long run, and a full pipe would stall PgBouncer. It logs to its logfile.
