@@ -36,20 +36,6 @@ LANGUAGE sql AS $fn$
            pg_catalog.set_config('threadline.context_tx', (extract(epoch FROM now()) * 1000000)::bigint::text, true);
 $fn$;
 
--- What transactions.context keeps: the context JSON only when it carries more than the columns already hold (the
--- bridges' JSON never does). Plain SQL, so that it is inlined into ensure_transaction's statements.
--- STABLE, not IMMUTABLE: jsonb_build_object is STABLE, and PostgreSQL does not inline a function declared less volatile
--- than its body (measured: not inlined, it cost 35 µs per transaction).
-CREATE FUNCTION {{schema}}.context_extra(p_ctx jsonb) RETURNS jsonb
-LANGUAGE sql STABLE AS $fn$
-    SELECT CASE WHEN p_ctx = pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                    'actor', pg_catalog.jsonb_build_object('type', p_ctx #>> '{actor,type}', 'id', p_ctx #>> '{actor,id}'),
-                    'on_behalf_of', CASE WHEN p_ctx ? 'on_behalf_of' THEN pg_catalog.jsonb_build_object('type', p_ctx #>> '{on_behalf_of,type}', 'id', p_ctx #>> '{on_behalf_of,id}') END,
-                    'request_id', p_ctx ->> 'request_id', 'correlation_id', p_ctx ->> 'correlation_id', 'trace_id', p_ctx ->> 'trace_id',
-                    'job_id', p_ctx ->> 'job_id', 'source', p_ctx ->> 'source'))
-                THEN NULL ELSE p_ctx END;
-$fn$;
-
 -- Refuses a write that needs an actor: with the leak named when a context was there but not this transaction's.
 CREATE FUNCTION {{schema}}.refuse_write(p_table text, p_refused jsonb) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
@@ -130,6 +116,7 @@ DECLARE
     v_ctx       jsonb;
     v_type      text;
     v_action    bigint;
+    v_extra     jsonb;
 BEGIN
     v_prefix := v_xid::text || '/';
     IF starts_with(v_hint, v_prefix) THEN
@@ -188,6 +175,13 @@ BEGIN
             RAISE EXCEPTION 'threadline: actor of type "%" has no id in the audit context', v_type
                 USING ERRCODE = '22023';
         END IF;
+        -- transactions.context keeps the JSON only when it carries more than the columns hold (the bridges' never does).
+        v_extra := CASE WHEN v_ctx = jsonb_strip_nulls(jsonb_build_object(
+                            'actor', jsonb_build_object('type', v_ctx #>> '{actor,type}', 'id', v_ctx #>> '{actor,id}'),
+                            'on_behalf_of', CASE WHEN v_ctx ? 'on_behalf_of' THEN jsonb_build_object('type', v_ctx #>> '{on_behalf_of,type}', 'id', v_ctx #>> '{on_behalf_of,id}') END,
+                            'request_id', v_ctx ->> 'request_id', 'correlation_id', v_ctx ->> 'correlation_id', 'trace_id', v_ctx ->> 'trace_id',
+                            'job_id', v_ctx ->> 'job_id', 'source', v_ctx ->> 'source'))
+                        THEN NULL ELSE v_ctx END;
     END IF;
 
     IF NOT v_exists THEN
@@ -211,7 +205,7 @@ BEGIN
             (v_xid, now(), clock_timestamp(), v_ctx #>> '{actor,type}', v_ctx #>> '{actor,id}',
              v_ctx #>> '{on_behalf_of,type}', v_ctx #>> '{on_behalf_of,id}',
              v_ctx ->> 'request_id', v_ctx ->> 'correlation_id', v_ctx ->> 'trace_id', v_ctx ->> 'job_id',
-             v_ctx ->> 'source', {{schema}}.context_extra(v_ctx), v_action, v_refused)
+             v_ctx ->> 'source', v_extra, v_action, v_refused)
         ON CONFLICT (txid, started_at) DO NOTHING
         RETURNING t.id INTO v_id;
         PERFORM set_config('threadline.captured', v_prefix || coalesce(v_raw, ''), true);
@@ -263,7 +257,7 @@ BEGIN
                on_behalf_of_type = v_ctx #>> '{on_behalf_of,type}', on_behalf_of_id = v_ctx #>> '{on_behalf_of,id}',
                request_id = v_ctx ->> 'request_id', correlation_id = v_ctx ->> 'correlation_id',
                trace_id = v_ctx ->> 'trace_id', job_id = v_ctx ->> 'job_id', source = v_ctx ->> 'source',
-               context = {{schema}}.context_extra(v_ctx)
+               context = v_extra
          WHERE t.id = v_id;
     END IF;
     PERFORM set_config('threadline.captured', v_prefix || coalesce(v_raw, ''), true);
@@ -272,9 +266,7 @@ END
 $fn$;
 
 ALTER FUNCTION {{schema}}.context_stamp() OWNER TO {{owner}};
-ALTER FUNCTION {{schema}}.context_extra(jsonb) OWNER TO {{owner}};
 ALTER FUNCTION {{schema}}.refuse_write(text, jsonb) OWNER TO {{owner}};
-REVOKE ALL ON FUNCTION {{schema}}.context_extra(jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION {{schema}}.refuse_write(text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION {{schema}}.context_stamp() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION {{schema}}.context_stamp() TO {{writer}};
