@@ -19,8 +19,7 @@ public static class PostsServiceExtensions
         var adminUrl = builder.Configuration[PlatformConfig.AdminUrl];
         var auditUrlTemplate = string.IsNullOrEmpty(adminUrl) ? null : adminUrl.TrimEnd('/') + PlatformConfig.AdminTransactionPath;
         builder.Services.AddDbContext<PostsDbContext>((services, options) => options
-            .UseNpgsql(builder.Configuration.GetConnectionString(ResourceNames.AppDatabase)
-                ?? throw new InvalidOperationException($"Connection string '{ResourceNames.AppDatabase}' is missing."))
+            .UseNpgsql(builder.Configuration.GetRequiredConnectionString(ResourceNames.AppDatabase))
             .UseThreadline(services.GetRequiredService<IAuditContextAccessor>(), auditUrlTemplate));
         // Retries would re-run a failed transaction outside the caller's control; the API reports errors instead.
         builder.EnrichNpgsqlDbContext<PostsDbContext>(settings => settings.DisableRetry = true);

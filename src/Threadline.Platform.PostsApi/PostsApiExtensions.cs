@@ -18,20 +18,9 @@ public static class PostsApiExtensions
         builder.Services.AddSingleton<FaultInjection>();
         builder.AddWriteBackpressure();
         builder.Services.AddOpenApi();
-        builder.Services.AddHealthChecks().AddThreadlineCoverage(PlatformCoverage.Expectation,
-            _ => builder.Configuration.GetConnectionString(ResourceNames.AppDatabase) ?? throw new InvalidOperationException($"Connection string '{ResourceNames.AppDatabase}' is missing."));
-        builder.Services.AddMassTransit(bus =>
-        {
-            // MassTransit 8.4+ reports usage to its vendor over the internet after start: an outbound call the platform
-            // must not make (and, offline, an error trace in the dashboard every run).
-            bus.ConfigureUsageTelemetryOptions(telemetry => telemetry.Enabled = false);
-            bus.UsingRabbitMq((context, rabbit) =>
-            {
-                rabbit.Host(new Uri(builder.Configuration.GetConnectionString(ResourceNames.RabbitMQ)
-                    ?? throw new InvalidOperationException($"Connection string '{ResourceNames.RabbitMQ}' is missing.")));
-                rabbit.UseThreadlineAuditContext(context);
-            });
-        });
+        builder.AddPlatformCoverageHealthCheck();
+        // posts-api only publishes (through its outbox): no consumers.
+        builder.AddPlatformBus();
         return builder;
     }
 

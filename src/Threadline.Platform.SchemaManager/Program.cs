@@ -20,8 +20,7 @@ var configuration = host.Services.GetRequiredService<IConfiguration>();
 using var activity = new ActivitySource("Threadline.SchemaManager").StartActivity("Set up platform database");
 try
 {
-    var connectionString = configuration.GetConnectionString(ResourceNames.DirectDatabase)
-        ?? throw new InvalidOperationException($"Connection string '{ResourceNames.DirectDatabase}' is missing.");
+    var connectionString = configuration.GetRequiredConnectionString(ResourceNames.DirectDatabase);
     await using var connection = new NpgsqlConnection(connectionString);
     await connection.OpenAsync();
     var capture = configuration.GetSection("Threadline:Capture:Tables").Get<List<TableCaptureSettings>>()

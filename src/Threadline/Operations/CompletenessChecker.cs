@@ -4,6 +4,7 @@ using System.Globalization;
 using Npgsql;
 using Threadline.Capture;
 using Threadline.Schema;
+using static Threadline.NpgsqlExecution;
 
 namespace Threadline.Operations;
 
@@ -174,12 +175,6 @@ public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
         }
 
         return command;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private sealed record CaptureStart(

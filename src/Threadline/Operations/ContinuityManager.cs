@@ -2,6 +2,7 @@ using Npgsql;
 using Threadline.Capture;
 using Threadline.Npgsql;
 using Threadline.Schema;
+using static Threadline.NpgsqlExecution;
 
 namespace Threadline.Operations;
 
@@ -111,11 +112,5 @@ public sealed class ContinuityManager(ThreadlineSchemaOptions? options = null)
             var captured = (await capture.ListAsync(connection, cancellationToken).ConfigureAwait(false)).Single(t => t.Schema == options.Schema && t.Table == options.Table);
             return new BaselineResult(captured, rows, transactionId);
         }
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

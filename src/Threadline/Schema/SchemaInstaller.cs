@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using Npgsql;
+using static Threadline.NpgsqlExecution;
 
 namespace Threadline.Schema;
 
@@ -150,12 +151,6 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
 
     private string RecordVersion(SchemaMigration migration) =>
         $"INSERT INTO {SqlIdentifier.Qualified(Options.Schema, "schema_versions")} (version, name) VALUES ({migration.Version}, {SqlIdentifier.Literal(migration.Name)});";
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 
     private static IReadOnlyList<SchemaMigration> LoadMigrations()
     {
