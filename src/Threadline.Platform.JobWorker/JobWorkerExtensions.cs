@@ -1,6 +1,4 @@
 using MassTransit;
-using Threadline.AspNetCore;
-using Threadline.MassTransit;
 using Threadline.Platform.Posts;
 
 namespace Threadline.Platform.JobWorker;

@@ -1,4 +1,3 @@
-using MassTransit;
 using Threadline.AspNetCore;
 using Threadline.MassTransit;
 using Threadline.Platform.Posts;

@@ -1,7 +1,7 @@
-using Aspire.Hosting.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Aspire.Hosting.Testing;
 using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Platform;
 

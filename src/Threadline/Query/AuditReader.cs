@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Threadline.Capture;
 using Npgsql;
+using Threadline.Capture;
 using Threadline.Schema;
 
 namespace Threadline.Query;

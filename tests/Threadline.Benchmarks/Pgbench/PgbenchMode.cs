@@ -1,5 +1,5 @@
-using Npgsql;
 using System.Diagnostics;
+using Npgsql;
 
 namespace Threadline.Benchmarks.Pgbench;
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Npgsql;
 using Threadline.AspNetCore;
 using Threadline.Capture;
 using Threadline.IntegrationTests.Infrastructure;

@@ -1,7 +1,7 @@
 using Npgsql;
 using Threadline.IntegrationTests.Infrastructure;
-using Threadline.Operations.Integrity;
 using Threadline.Npgsql;
+using Threadline.Operations.Integrity;
 
 namespace Threadline.IntegrationTests.Operations;
 
