@@ -60,8 +60,7 @@ public static class PgBouncerBuilderExtensions
         pooler.OnResourceReady((_, e, _) => ConnectionResources.MarkRunningAsync(database, e.Services));
         return pooler.ApplicationBuilder.AddResource(database)
             .WithParentRelationship(pooler.Resource)
-            .WithHealthCheck(healthKey)
-            .ExcludeFromManifest();
+            .WithHealthCheck(healthKey);
     }
 
     /// <summary>Sets <c>pool_mode</c>. Threadline's actor bridge is built for <see cref="PgBouncerPoolMode.Transaction"/>, the default.</summary>
