@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Threadline.Capture;
 using Threadline.Platform;
 using Threadline.Platform.Posts;
 
@@ -23,13 +22,11 @@ try
     var connectionString = configuration.GetRequiredConnectionString(ResourceNames.DirectDatabase);
     await using var connection = new NpgsqlConnection(connectionString);
     await connection.OpenAsync();
-    var capture = configuration.GetSection("Threadline:Capture:Tables").Get<List<TableCaptureSettings>>()
-        ?? throw new InvalidOperationException("Threadline:Capture:Tables is missing: list the tables to capture in appsettings.json.");
     var applied = await PlatformDatabase.SetUpAsync(
         connection,
         configuration[PlatformConfig.AppUserPassword] ?? throw new InvalidOperationException($"{PlatformConfig.AppUserPassword} is missing."),
         configuration[PlatformConfig.AuditorUserPassword] ?? throw new InvalidOperationException($"{PlatformConfig.AuditorUserPassword} is missing."),
-        capture.Select(t => t.ToOptions()));
+        PlatformCapture.FromConfiguration(configuration));
     logger.LogInformation(
         "Platform database is set up. Capture enabled: [{Enabled}], changed: [{Changed}], unchanged: [{Unchanged}], disabled: [{Disabled}]",
         string.Join(", ", applied.Enabled), string.Join(", ", applied.Changed), string.Join(", ", applied.Unchanged), string.Join(", ", applied.Disabled));

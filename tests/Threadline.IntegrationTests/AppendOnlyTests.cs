@@ -4,8 +4,8 @@ using Threadline.IntegrationTests.Infrastructure;
 namespace Threadline.IntegrationTests;
 
 /// <summary>With the application's own credentials (through PgBouncer), audit rows cannot be written, changed or removed.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class AppendOnlyTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class AppendOnlyTests(DatabaseFixture platform)
 {
     [Theory]
     [InlineData("INSERT INTO threadline.transactions (txid, started_at, first_change_at) VALUES (pg_current_xact_id(), now(), now())")]

@@ -7,8 +7,8 @@ using Threadline.Npgsql;
 namespace Threadline.IntegrationTests;
 
 /// <summary>Capture semantics on real PostgreSQL: keys, redaction, no-op updates, TRUNCATE and loud failures.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CaptureBehaviourTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CaptureBehaviourTests(DatabaseFixture platform)
 {
     private static readonly AuditContext Context = new(ActorRef.User("capture-tests"));
 

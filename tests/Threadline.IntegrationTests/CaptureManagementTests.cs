@@ -7,8 +7,8 @@ using Threadline.Schema;
 namespace Threadline.IntegrationTests;
 
 /// <summary>Enable, list, change options, disable and every refusal, against the real catalog.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CaptureManagementTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CaptureManagementTests(DatabaseFixture platform)
 {
     private static readonly AuditContext Context = new(ActorRef.User("capture-management-tests"));
     private readonly CaptureManager _capture = new();

@@ -11,8 +11,8 @@ namespace Threadline.IntegrationTests;
 /// transaction, so a separate set_config command would be lost: SaveChanges is made transactional and stamped when
 /// the transaction begins, and ExecuteUpdate/ExecuteDelete carry the context in the same command.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class EfCoreBridgeTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class EfCoreBridgeTests(DatabaseFixture platform)
 {
     private readonly AuditContextAccessor _accessor = new();
 

@@ -12,8 +12,8 @@ using Threadline.Schema;
 namespace Threadline.IntegrationTests;
 
 /// <summary>Capture enabled and disabled by EF Core migrations on a fresh database, then exercised through EF.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class EfMigrationCaptureTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class EfMigrationCaptureTests(DatabaseFixture platform)
 {
     private readonly AuditContextAccessor _accessor = new();
 

@@ -8,8 +8,8 @@ namespace Threadline.IntegrationTests;
 /// (every application role) only hands over context and records actions. Checked by assuming each role in a
 /// rolled-back transaction.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class LeastPrivilegeTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class LeastPrivilegeTests(DatabaseFixture platform)
 {
     [Theory]
     [InlineData("threadline_reader", "SELECT count(*) FROM threadline.changes JOIN threadline.transactions t ON t.id = transaction_id", true)]

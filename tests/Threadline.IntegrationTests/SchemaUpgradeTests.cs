@@ -6,8 +6,8 @@ using Threadline.Schema;
 namespace Threadline.IntegrationTests;
 
 /// <summary>Install and upgrade on fresh databases: in place, idempotent, scriptable, never downgraded.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class SchemaUpgradeTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class SchemaUpgradeTests(DatabaseFixture platform)
 {
     private static readonly AuditContext Context = new(ActorRef.User("upgrade-tests"));
 

@@ -4,8 +4,8 @@ using Threadline.IntegrationTests.Infrastructure;
 namespace Threadline.IntegrationTests.Cli;
 
 /// <summary>threadline capture enable | list | disable | apply | require-actor-everywhere, and the refusals (exit 4).</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CliCaptureTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CliCaptureTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task Enable_with_options_then_list_shows_them_capture_works_and_disable_removes_it()

@@ -3,8 +3,8 @@ using Threadline.IntegrationTests.Infrastructure;
 namespace Threadline.IntegrationTests.Cli;
 
 /// <summary>threadline continuity check | enable --baseline on a table that already holds data.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CliContinuityTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CliContinuityTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task Check_says_ready_enable_records_a_baseline_and_a_second_check_fails_with_exit_1()

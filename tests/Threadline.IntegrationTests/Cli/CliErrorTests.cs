@@ -4,8 +4,8 @@ using Threadline.IntegrationTests.Infrastructure;
 namespace Threadline.IntegrationTests.Cli;
 
 /// <summary>Exit codes 2 (usage), 3 (unreachable, authentication) and help; never a stack trace.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CliErrorTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CliErrorTests(DatabaseFixture platform)
 {
     [Theory]
     [InlineData(new[] { "capture", "list", "--bogus" }, "--bogus")]

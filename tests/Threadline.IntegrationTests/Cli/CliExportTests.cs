@@ -3,8 +3,8 @@ using Threadline.IntegrationTests.Infrastructure;
 namespace Threadline.IntegrationTests.Cli;
 
 /// <summary>threadline export: CSV to a file, NDJSON to stdout, --dry-run counts, truncation, filter errors.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CliExportTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CliExportTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task Export_writes_csv_to_a_file_streams_ndjson_to_stdout_and_a_dry_run_counts()

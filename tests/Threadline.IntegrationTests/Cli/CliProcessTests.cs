@@ -4,8 +4,8 @@ using Threadline.IntegrationTests.Infrastructure;
 namespace Threadline.IntegrationTests.Cli;
 
 /// <summary>The built tool as a real process: its Main, THREADLINE_CONNECTION from the environment, raw stdout.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CliProcessTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CliProcessTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task The_built_tool_reads_THREADLINE_CONNECTION_and_streams_an_export_to_standard_output()

@@ -4,8 +4,8 @@ using Threadline.Npgsql;
 namespace Threadline.IntegrationTests.Cli;
 
 /// <summary>threadline retention purge: a dry run deletes nothing; --execute deletes what it counted, batch by batch.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CliRetentionTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CliRetentionTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task A_dry_run_deletes_nothing_and_execute_deletes_exactly_what_it_counted()

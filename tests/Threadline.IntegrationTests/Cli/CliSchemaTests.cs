@@ -4,8 +4,8 @@ using Threadline.Schema;
 namespace Threadline.IntegrationTests.Cli;
 
 /// <summary>threadline schema install | script | version on throwaway databases.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CliSchemaTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CliSchemaTests(DatabaseFixture platform)
 {
     private static readonly int Latest = SchemaInstaller.LatestVersion;
 

@@ -3,8 +3,8 @@ using Threadline.IntegrationTests.Infrastructure;
 namespace Threadline.IntegrationTests.Cli;
 
 /// <summary>threadline verify coverage (exit 0 / 1) and verify topology through the real PgBouncer.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CliVerifyTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CliVerifyTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task Coverage_passes_when_required_tables_are_captured_and_fails_with_exit_1_on_an_uncovered_one()

@@ -17,14 +17,14 @@ public static class AuditRows
           FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
         """;
 
-    public static Task<IReadOnlyList<AuditRow>> ForPostAsync(PlatformFixture platform, long postId) =>
+    public static Task<IReadOnlyList<AuditRow>> ForPostAsync(TopologyFixture platform, long postId) =>
         WhereAsync(platform, "c.table_name = 'posts' AND c.row_key = jsonb_build_object('id', $1::bigint)", postId);
 
-    public static Task<IReadOnlyList<AuditRow>> ForTransactionAsync(PlatformFixture platform, long transactionId) =>
+    public static Task<IReadOnlyList<AuditRow>> ForTransactionAsync(TopologyFixture platform, long transactionId) =>
         WhereAsync(platform, "t.id = $1", transactionId);
 
     /// <summary>Audit rows matching <paramref name="condition"/> (over changes <c>c</c> and transactions <c>t</c>), in capture order.</summary>
-    public static Task<IReadOnlyList<AuditRow>> WhereAsync(PlatformFixture platform, string condition, params object[] parameters) =>
+    public static Task<IReadOnlyList<AuditRow>> WhereAsync(TopologyFixture platform, string condition, params object[] parameters) =>
         QueryAsync(platform, $"{Select} WHERE {condition} ORDER BY c.id", parameters);
 
     /// <summary>How many actions named <paramref name="name"/> <paramref name="actorId"/> recorded (a job run twice records two).</summary>
@@ -32,7 +32,7 @@ public static class AuditRows
         ScalarAsync<long>(connection, "SELECT count(*) FROM threadline.actions WHERE name = $1 AND actor_id = $2", name, actorId);
 
     /// <summary>Polls until <paramref name="predicate"/> holds (for asynchronous job paths), or fails with what it saw.</summary>
-    public static async Task<IReadOnlyList<AuditRow>> WaitForPostAsync(PlatformFixture platform, long postId, Func<IReadOnlyList<AuditRow>, bool> predicate, TimeSpan? timeout = null)
+    public static async Task<IReadOnlyList<AuditRow>> WaitForPostAsync(TopologyFixture platform, long postId, Func<IReadOnlyList<AuditRow>, bool> predicate, TimeSpan? timeout = null)
     {
         IReadOnlyList<AuditRow> rows = [];
         if (await Eventually.TrueWithinAsync(timeout ?? TimeSpan.FromSeconds(45), async () => predicate(rows = await ForPostAsync(platform, postId)), TimeSpan.FromMilliseconds(200)))
@@ -43,7 +43,7 @@ public static class AuditRows
         throw new Xunit.Sdk.XunitException($"Audit rows for post {postId} never matched; last seen: {string.Join("; ", rows)}");
     }
 
-    private static async Task<IReadOnlyList<AuditRow>> QueryAsync(PlatformFixture platform, string sql, params object[] parameters)
+    private static async Task<IReadOnlyList<AuditRow>> QueryAsync(TopologyFixture platform, string sql, params object[] parameters)
     {
         await using var connection = await platform.OpenDirectAsync();
         await using var command = new NpgsqlCommand(sql, connection);

@@ -30,7 +30,7 @@ public sealed class DashboardPlatformFixture() : PlatformFixture(DashboardEndpoi
     }
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class DashboardPlatformCollection : ICollectionFixture<DashboardPlatformFixture>
 {
     public const string Name = "platform-dashboard";

@@ -12,7 +12,7 @@ namespace Threadline.IntegrationTests.Infrastructure;
 public static class ResourceControl
 {
     /// <summary>Runs a dashboard resource command (start, stop, restart) and asserts it succeeded.</summary>
-    public static async Task RunCommandAsync(this PlatformFixture platform, string resourceName, string command)
+    public static async Task RunCommandAsync(this TopologyFixture platform, string resourceName, string command)
     {
         var resource = platform.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resourceName);
         using var timeout = new CancellationTokenSource(PlatformBudgets.ResourceCommand);
@@ -21,7 +21,7 @@ public static class ResourceControl
     }
 
     /// <summary>Waits until the resource's process has ended (a crash, a kill or a stop).</summary>
-    public static async Task WaitForExitAsync(this PlatformFixture platform, string resourceName)
+    public static async Task WaitForExitAsync(this TopologyFixture platform, string resourceName)
     {
         using var timeout = new CancellationTokenSource(PlatformBudgets.ResourceCommand);
         await platform.App.ResourceNotifications.WaitForResourceAsync(resourceName,
@@ -40,7 +40,7 @@ public static class ResourceControl
     /// through unavailable states, fails at once only when the new run itself ends or fails to start, and reports that
     /// with the resource's state history and last log lines. Its budget is PlatformBudgets.ResourceRestart.
     /// </remarks>
-    public static async Task StartAgainAsync(this PlatformFixture platform, string resourceName)
+    public static async Task StartAgainAsync(this TopologyFixture platform, string resourceName)
     {
         await platform.WaitForExitAsync(resourceName);
         var oldPid = PidOf(platform, resourceName);
@@ -77,7 +77,7 @@ public static class ResourceControl
         });
     }
 
-    private static int? PidOf(PlatformFixture platform, string resourceName) =>
+    private static int? PidOf(TopologyFixture platform, string resourceName) =>
         platform.App.ResourceNotifications.TryGetCurrentState(resourceName, out var current) ? PidOf(current.Snapshot) : null;
 
     private static int? PidOf(CustomResourceSnapshot snapshot) =>
@@ -87,7 +87,7 @@ public static class ResourceControl
     /// SIGKILLs the resource's process and everything it started: no shutdown hooks, no acknowledgements, as in a crash
     /// or an OOM kill. The pid is the one the AppHost reports for the resource.
     /// </summary>
-    public static async Task KillAsync(this PlatformFixture platform, string resourceName)
+    public static async Task KillAsync(this TopologyFixture platform, string resourceName)
     {
         Assert.True(platform.App.ResourceNotifications.TryGetCurrentState(resourceName, out var current), $"{resourceName} has no state");
         var pidText = current.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value?.ToString();

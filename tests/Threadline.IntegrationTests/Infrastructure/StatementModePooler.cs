@@ -27,7 +27,7 @@ public sealed partial class StatementModePooler : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<StatementModePooler> StartAsync(PlatformFixture platform)
+    public static async Task<StatementModePooler> StartAsync(TopologyFixture platform)
     {
         var model = platform.App.Services.GetRequiredService<DistributedApplicationModel>();
         var pgbouncer = model.Resources.OfType<ExecutableResource>().Single(r => r.Name == ResourceNames.PgBouncer);

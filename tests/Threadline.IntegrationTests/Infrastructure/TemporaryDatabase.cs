@@ -6,9 +6,9 @@ namespace Threadline.IntegrationTests.Infrastructure;
 /// <summary>A fresh, empty database on the platform's PostgreSQL (direct, superuser), dropped on dispose.</summary>
 public sealed class TemporaryDatabase : IAsyncDisposable
 {
-    private readonly PlatformFixture _platform;
+    private readonly TopologyFixture _platform;
 
-    private TemporaryDatabase(PlatformFixture platform, string name, string connectionString)
+    private TemporaryDatabase(TopologyFixture platform, string name, string connectionString)
     {
         _platform = platform;
         Name = name;
@@ -19,7 +19,7 @@ public sealed class TemporaryDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<TemporaryDatabase> CreateAsync(PlatformFixture platform, string prefix)
+    public static async Task<TemporaryDatabase> CreateAsync(TopologyFixture platform, string prefix)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)];
         await using (var admin = await platform.OpenDirectAsync())

@@ -9,8 +9,8 @@ namespace Threadline.IntegrationTests.Operations;
 /// The connection-string resources have health checks of their own, so the dashboard shows them running and healthy
 /// instead of "Unknown".
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class ConnectionResourceHealthTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class ConnectionResourceHealthTests(DatabaseFixture platform)
 {
     [Theory]
     [InlineData(ResourceNames.AppDatabase)]

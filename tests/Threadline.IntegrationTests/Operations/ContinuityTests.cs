@@ -8,8 +8,8 @@ using Threadline.Query;
 namespace Threadline.IntegrationTests.Operations;
 
 /// <summary>Adopting capture on tables that already hold data: readiness, baselines, and point-in-time answers from day one.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class ContinuityTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class ContinuityTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task A_baseline_makes_point_in_time_answers_work_from_the_cutover_and_is_never_someones_change()

@@ -8,8 +8,8 @@ using Threadline.Schema;
 namespace Threadline.IntegrationTests.Operations;
 
 /// <summary>Every coverage finding, produced by really breaking capture on a fresh database.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class CoverageTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class CoverageTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task Each_way_capture_can_be_missing_or_wrong_is_reported_by_name()

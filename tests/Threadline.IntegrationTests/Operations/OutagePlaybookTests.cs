@@ -9,8 +9,8 @@ namespace Threadline.IntegrationTests.Operations;
 /// The incident playbook's "After an outage" queries, run verbatim from the document against the platform, so the
 /// document cannot drift from the schema, and the first one shown to find what it exists to find.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed partial class OutagePlaybookTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed partial class OutagePlaybookTests(DatabaseFixture platform)
 {
     private const string Section = "## 7. After an outage";
 

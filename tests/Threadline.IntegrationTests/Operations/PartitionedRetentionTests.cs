@@ -6,8 +6,8 @@ using Threadline.Schema;
 namespace Threadline.IntegrationTests.Operations;
 
 /// <summary>Partition mode: chosen at install, partitions made ahead, retention drops whole partitions and deletes the rest.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class PartitionedRetentionTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class PartitionedRetentionTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task Retention_drops_expired_partitions_whole_and_the_dry_run_agrees_exactly()

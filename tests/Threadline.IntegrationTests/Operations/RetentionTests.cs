@@ -8,8 +8,8 @@ using Threadline.Schema;
 namespace Threadline.IntegrationTests.Operations;
 
 /// <summary>Retention on a fresh database, run as the retention role; "old" is made by purging as of a later time.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class RetentionTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class RetentionTests(DatabaseFixture platform)
 {
     private static readonly AuditContext Context = new(ActorRef.User("retention-tests"));
 

@@ -7,8 +7,8 @@ using Threadline.Operations;
 namespace Threadline.IntegrationTests.Operations;
 
 /// <summary>Threadline's ActivitySource and Meter emit for real operations, with no actor identity in any tag.</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class TelemetryTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class TelemetryTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task Verification_and_stamping_emit_spans_and_metrics_without_actor_identities()

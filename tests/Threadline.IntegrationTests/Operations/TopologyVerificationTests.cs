@@ -4,8 +4,8 @@ using Threadline.Operations;
 namespace Threadline.IntegrationTests.Operations;
 
 /// <summary>The topology verifier on the real PgBouncer (safe), direct PostgreSQL (safe) and a statement-mode pooler (unsafe).</summary>
-[Collection(PlatformCollection.Name)]
-public sealed class TopologyVerificationTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class TopologyVerificationTests(DatabaseFixture platform)
 {
     [Fact]
     public async Task Through_the_transaction_pooler_the_bridge_is_safe_and_session_state_is_shown_to_leak()

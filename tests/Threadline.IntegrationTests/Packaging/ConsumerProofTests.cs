@@ -20,8 +20,8 @@ namespace Threadline.IntegrationTests.Packaging;
 /// console app outside the repository, with package references only, installs the schema, enables capture and writes a
 /// row through PgBouncer with the EF Core bridge, and reads the actor back; the packaged CLI tool reports the schema version.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class ConsumerProofTests(PlatformFixture platform, ITestOutputHelper output)
+[Collection(DatabaseCollection.Name)]
+public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelper output)
 {
     /// <summary>Everything that is published, and nothing else.</summary>
     private static readonly string[] PackageIds =
@@ -239,7 +239,7 @@ public sealed class ConsumerProofTests(PlatformFixture platform, ITestOutputHelp
             """);
     }
 
-    /// <summary>Leaves the shared platform database as it was: capture off, the table gone (its audit rows stay, append-only).</summary>
+    /// <summary>Leaves the shared fixture database as it was: capture off, the table gone (its audit rows stay, append-only).</summary>
     private async Task DropConsumerTableAsync(string table)
     {
         await using var db = await platform.OpenDirectAsync();

@@ -12,8 +12,8 @@ namespace Threadline.IntegrationTests.Tracing;
 /// through PgBouncer as the application role: the audit transaction id, tables and change count, a link to the admin
 /// UI, and nothing about the actor or the values.
 /// </summary>
-[Collection(PlatformCollection.Name)]
-public sealed class AuditSpanTests(PlatformFixture platform)
+[Collection(DatabaseCollection.Name)]
+public sealed class AuditSpanTests(DatabaseFixture platform)
 {
     private const string UrlTemplate = "http://admin.test/ui/transactions/{id}";
     private readonly AuditContextAccessor _accessor = new();
