@@ -268,15 +268,16 @@ public static class CaptureSqlGenerator
             """;
         var resolve = $"""
                 -- Redaction follows the columns through renames, drops and re-adds (docs/capture.md, "When the schema changes").
+                -- One catalog query per statement: the masked image comes from the same scan, not a second query.
                 SELECT coalesce(array_agg(a.attname::text) FILTER (WHERE x.excluded), {EmptyLiteral}),
-                       coalesce(array_agg(a.attname::text) FILTER (WHERE x.masked AND NOT x.excluded), {EmptyLiteral})
-                  INTO {ExcludeVariable}, {MaskVariable}
+                       coalesce(array_agg(a.attname::text) FILTER (WHERE x.masked AND NOT x.excluded), {EmptyLiteral}),
+                       coalesce(jsonb_object_agg(a.attname::text, {placeholder}) FILTER (WHERE x.masked AND NOT x.excluded), {EmptyLiteral})
+                  INTO {ExcludeVariable}, {MaskVariable}, {MaskImageVariable}
                   FROM pg_catalog.pg_attribute a
                   LEFT JOIN {registry} ct ON ct.table_schema = {SqlIdentifier.Literal(table.Schema)} AND ct.table_name = {SqlIdentifier.Literal(table.Table)}
                  CROSS JOIN LATERAL (SELECT a.attname = ANY ({SqlIdentifier.TextArray(options.Exclude)}) OR coalesce(ct.options -> {SqlIdentifier.Literal(ColumnDrift.ExcludeAttnums)} @> to_jsonb(a.attnum::int), false) AS excluded,
                                             a.attname = ANY ({SqlIdentifier.TextArray(options.Mask)}) OR coalesce(ct.options -> {SqlIdentifier.Literal(ColumnDrift.MaskAttnums)} @> to_jsonb(a.attnum::int), false) AS masked) x
                  WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped;
-                {MaskImageVariable} := (SELECT coalesce(jsonb_object_agg(m, {placeholder}), {EmptyLiteral}) FROM unnest({MaskVariable}) m);
             """;
         return (declare, resolve);
     }
