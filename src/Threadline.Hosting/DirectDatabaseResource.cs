@@ -6,10 +6,16 @@ namespace Threadline.Hosting;
 public sealed class DirectDatabaseResource(string name, string databaseName, IResourceWithConnectionString parent)
     : Resource(name), IResourceWithParent<IResourceWithConnectionString>, IResourceWithConnectionString
 {
+    /// <summary>The PostgreSQL database this resource connects to (the <c>Database=</c> of its connection string).</summary>
     public string DatabaseName { get; } = databaseName;
 
+    /// <summary>The server resource whose connection string (host, port, superuser login) this database extends.</summary>
     public IResourceWithConnectionString Parent { get; } = parent;
 
+    /// <summary>
+    /// The server's connection string with <c>Database=</c> set: a direct, unpooled connection, so session state and DDL
+    /// behave as on any PostgreSQL connection.
+    /// </summary>
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"{Parent.ConnectionStringExpression};Database={DatabaseName}");
 }

@@ -9,5 +9,9 @@ namespace Threadline.Hosting;
 /// </summary>
 public interface IPgBouncerResource : IResourceWithEndpoints, IResourceWithWaitSupport, IResourceWithConnectionString
 {
+    /// <summary>
+    /// The settings PgBouncer's configuration and auth file are rendered from when it starts; changes made before the start
+    /// (pool mode, pool size, pooled users) still apply.
+    /// </summary>
     PgBouncerSettings Settings { get; }
 }

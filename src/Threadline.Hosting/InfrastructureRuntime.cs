@@ -29,16 +29,34 @@ public sealed class InfrastructureRuntime
     /// </summary>
     public const string TestingPostgresCommandKey = "Threadline:Testing:PostgresCommand";
 
+    /// <summary>The AppHost builder the infrastructure resources are added to.</summary>
     public IDistributedApplicationBuilder Builder { get; }
 
+    /// <summary>Whether resources run as containers or as local executables; always containers in publish mode.</summary>
     public RuntimeMode Mode { get; }
 
+    /// <summary>Why <see cref="Mode"/> was chosen (configuration, what the container probe answered, or publish mode), for logs.</summary>
     public string Reason { get; }
 
+    /// <summary>The local PostgreSQL, PgBouncer and RabbitMQ executables; <see langword="null"/> in container mode.</summary>
     public LocalBinaries? Binaries { get; }
 
+    /// <summary>The folder this run keeps local data and rendered configuration in; <see langword="null"/> in container mode.</summary>
     public LocalRunDirectory? RunDirectory { get; }
 
+    /// <summary>
+    /// Chooses the runtime with <see cref="RuntimeSelector.Select"/> (containers in publish mode) and, in local mode, finds
+    /// the executables (installing them with apt-get when running as root, unless <c>Threadline:InstallPrerequisites</c> is
+    /// <c>false</c>) and creates this run's folder under <c>Threadline:LocalDataRoot</c> (default: <c>.threadline/</c> in
+    /// the AppHost folder).
+    /// </summary>
+    /// <param name="builder">The AppHost builder; its configuration decides the runtime.</param>
+    /// <param name="logger">Receives the decision and any installation or fallback warnings; nothing is logged when omitted.</param>
+    /// <returns>The runtime to add resources with.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// <c>Threadline:Runtime</c> has an unknown value, or local mode needs executables that are missing and cannot be installed.
+    /// </exception>
     public static InfrastructureRuntime Create(IDistributedApplicationBuilder builder, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -4,14 +4,32 @@ using Microsoft.Extensions.Logging;
 namespace Threadline.Hosting;
 
 /// <summary>Finds PostgreSQL, PgBouncer and RabbitMQ executables from Debian's packages, installing them when allowed.</summary>
+/// <param name="PostgresBin">The folder holding <c>postgres</c> and <c>initdb</c> (the newest <c>/usr/lib/postgresql/*/bin</c>).</param>
+/// <param name="PgBouncer">The <c>pgbouncer</c> executable.</param>
+/// <param name="RabbitMqServer">The <c>rabbitmq-server</c> script.</param>
+/// <param name="Epmd">The Erlang port mapper daemon RabbitMQ's node registers with.</param>
 public sealed record LocalBinaries(string PostgresBin, string PgBouncer, string RabbitMqServer, string Epmd)
 {
+    /// <summary>The shell command that installs the local prerequisites on Debian or Ubuntu; quoted in error messages.</summary>
     public const string InstallCommand =
         "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql pgbouncer rabbitmq-server";
 
+    /// <summary>The PostgreSQL server executable.</summary>
     public string Postgres => Path.Combine(PostgresBin, "postgres");
+    /// <summary>The executable that creates a new database cluster.</summary>
     public string InitDb => Path.Combine(PostgresBin, "initdb");
 
+    /// <summary>
+    /// Finds the executables in Debian's package locations; when one is missing and <paramref name="allowInstall"/> is set,
+    /// runs <see cref="InstallCommand"/> (only as root with apt-get available) and looks again.
+    /// </summary>
+    /// <param name="logger">Warned before an installation starts.</param>
+    /// <param name="allowInstall">Whether a missing executable may be installed with apt-get.</param>
+    /// <returns>The paths of all four executables.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// An executable is missing and cannot be installed (not allowed, not root, or no apt-get), or the installation failed or
+    /// left it missing; the message gives the command to run.
+    /// </exception>
     public static LocalBinaries Resolve(ILogger logger, bool allowInstall)
     {
         var found = TryFind();

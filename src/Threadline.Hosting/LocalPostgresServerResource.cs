@@ -7,12 +7,16 @@ namespace Threadline.Hosting;
 public sealed class LocalPostgresServerResource(string name, string command, string workingDirectory, ParameterResource password, int port)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
+    /// <summary>The superuser the cluster is created with and the server connection string logs in as.</summary>
     public const string SuperUser = "postgres";
 
+    /// <summary>The TCP port PostgreSQL listens on at 127.0.0.1 (the server has no Unix-domain socket).</summary>
     public int Port { get; } = port;
 
+    /// <summary>The superuser's password, set on the cluster when it is created.</summary>
     public ParameterResource PasswordParameter { get; } = password;
 
+    /// <summary>A superuser connection to the server at 127.0.0.1 without a database (for setup and DDL, not for the application).</summary>
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username={SuperUser};Password={PasswordParameter}");
 }

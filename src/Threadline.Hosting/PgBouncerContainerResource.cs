@@ -6,7 +6,12 @@ namespace Threadline.Hosting;
 public sealed class PgBouncerContainerResource(string name, PgBouncerSettings settings)
     : ContainerResource(name), IPgBouncerResource
 {
+    /// <inheritdoc/>
     public PgBouncerSettings Settings { get; } = settings;
 
+    /// <summary>
+    /// The pooled database at PgBouncer's endpoint, without a login, with the transaction-pooling settings
+    /// (<c>No Reset On Close=true;Max Auto Prepare=0</c>); each <see cref="PgBouncerDatabaseResource"/> adds its user.
+    /// </summary>
     public ReferenceExpression ConnectionStringExpression => PgBouncerConnectionStrings.Pooler(this);
 }

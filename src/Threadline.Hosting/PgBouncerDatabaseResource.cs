@@ -9,11 +9,18 @@ namespace Threadline.Hosting;
 public sealed class PgBouncerDatabaseResource(string name, IPgBouncerResource parent, string user, ParameterResource password)
     : Resource(name), IResourceWithParent<IPgBouncerResource>, IResourceWithConnectionString
 {
+    /// <summary>The pooler this database is reached through.</summary>
     public IPgBouncerResource Parent { get; } = parent;
 
+    /// <summary>The login role, listed in PgBouncer's auth file; it must exist in PostgreSQL with the same password.</summary>
     public string User { get; } = user;
 
+    /// <summary>The login role's password, written to PgBouncer's auth file and to the connection string.</summary>
     public ParameterResource Password { get; } = password;
 
+    /// <summary>
+    /// A connection through PgBouncer as <see cref="User"/>, with <c>No Reset On Close=true;Max Auto Prepare=0</c>: a
+    /// transaction pooler hands each transaction any server connection, so Npgsql must not reset or prepare on it.
+    /// </summary>
     public ReferenceExpression ConnectionStringExpression => PgBouncerConnectionStrings.Pooled(Parent, User, Password);
 }

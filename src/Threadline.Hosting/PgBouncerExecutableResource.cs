@@ -6,7 +6,12 @@ namespace Threadline.Hosting;
 public sealed class PgBouncerExecutableResource(string name, string command, string workingDirectory, PgBouncerSettings settings)
     : ExecutableResource(name, command, workingDirectory), IPgBouncerResource
 {
+    /// <inheritdoc/>
     public PgBouncerSettings Settings { get; } = settings;
 
+    /// <summary>
+    /// The pooled database at PgBouncer's endpoint, without a login, with the transaction-pooling settings
+    /// (<c>No Reset On Close=true;Max Auto Prepare=0</c>); each <see cref="PgBouncerDatabaseResource"/> adds its user.
+    /// </summary>
     public ReferenceExpression ConnectionStringExpression => PgBouncerConnectionStrings.Pooler(this);
 }

@@ -9,15 +9,22 @@ namespace Threadline.Hosting;
 /// </summary>
 public sealed class PgBouncerSettings
 {
+    /// <summary>The name of PgBouncer's TCP endpoint, which the connection strings point at.</summary>
     public const string EndpointName = "tcp";
 
     /// <summary>The pool size of the reference platform: small on purpose, so tests prove no actor leaks across it.</summary>
     public const int DefaultPoolSize = 3;
 
+    /// <summary>
+    /// The <c>pgbouncer.ini</c> template (a copy of Threadline's <c>pgbouncer/pgbouncer.ini</c>) whose placeholders are filled
+    /// in at start.
+    /// </summary>
     public required string TemplatePath { get; init; }
 
+    /// <summary>The PostgreSQL database PgBouncer exposes, under the same name.</summary>
     public required string DatabaseName { get; init; }
 
+    /// <summary>Where PgBouncer reaches PostgreSQL from where it runs (loopback locally, the server's name between containers).</summary>
     public required PoolerBackend Backend { get; init; }
 
     /// <summary>Rendered as <c>pool_mode</c>. Transaction pooling unless changed.</summary>
@@ -30,8 +37,14 @@ public sealed class PgBouncerSettings
         set => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "PgBouncer needs at least one server connection.");
     } = DefaultPoolSize;
 
+    /// <summary>
+    /// The pooled databases' logins, written to the auth file at start; the first one is the login of PgBouncer's health check.
+    /// </summary>
     public List<(string User, ParameterResource Password)> Users { get; } = [];
 
+    /// <summary>
+    /// PgBouncer's <c>stats_users</c> entry: may run read-only SHOW commands on the admin console (database <c>pgbouncer</c>).
+    /// </summary>
     public string StatsUser { get; init; } = "pgbouncer_stats";
 
     /// <summary>

@@ -10,8 +10,16 @@ namespace Threadline.Hosting;
 /// </summary>
 public static class RuntimeSelector
 {
+    /// <summary>The configuration key that chooses the runtime: <c>auto</c>, <c>container</c> or <c>local</c>.</summary>
     public const string ConfigurationKey = "Threadline:Runtime";
 
+    /// <summary>
+    /// Reads <see cref="ConfigurationKey"/>; for <c>auto</c> (or no value) runs <c>docker info</c>, then <c>podman info</c>,
+    /// and picks containers if one answers within 10 seconds.
+    /// </summary>
+    /// <param name="configuration">The AppHost configuration.</param>
+    /// <returns>The chosen mode and why it was chosen, for the log.</returns>
+    /// <exception cref="InvalidOperationException">The key has a value other than auto, container(s) or local.</exception>
     public static (RuntimeMode Mode, string Reason) Select(IConfiguration configuration)
     {
         var configured = configuration[ConfigurationKey]?.Trim().ToLowerInvariant();
