@@ -12,6 +12,13 @@ namespace Threadline.AspNetCore;
 /// </summary>
 public sealed partial class AuditSealingService(IOptions<ThreadlineSealingOptions> options, ILogger<AuditSealingService> logger) : BackgroundService
 {
+    /// <summary>
+    /// Seals at start and then every <see cref="ThreadlineSealingOptions.Interval"/>, each time on a new connection: calls
+    /// <c>threadline.seal()</c>, which adds one row to the seal chain and changes no audit row. Database and timeout errors
+    /// are logged and the next tick tries again; the loop ends when the host stops.
+    /// </summary>
+    /// <param name="stoppingToken">Signalled when the host stops.</param>
+    /// <exception cref="InvalidOperationException">The options have no connection string or a non-positive interval.</exception>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;

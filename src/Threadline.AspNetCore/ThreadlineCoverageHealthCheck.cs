@@ -15,6 +15,16 @@ public sealed class ThreadlineCoverageHealthCheck(Func<string> connectionString,
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (DateTime At, HealthCheckResult Result)? _last;
 
+    /// <summary>
+    /// Returns the cached result while it is younger than the cache period; otherwise opens a connection, compares the
+    /// captured tables with the expectation and caches the answer. Concurrent calls share one database check.
+    /// </summary>
+    /// <param name="context">The registration being checked (not used).</param>
+    /// <param name="cancellationToken">Cancels the wait and the database check.</param>
+    /// <returns>
+    /// Healthy when every required table is captured, Degraded when only tables that are not required have problems, and
+    /// Unhealthy when a required table is not captured correctly or the database cannot be reached; the data lists each problem.
+    /// </returns>
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -62,6 +72,7 @@ public sealed class ThreadlineCoverageHealthCheck(Func<string> connectionString,
     }
 }
 
+/// <summary>Adds Threadline's capture coverage check to ASP.NET Core health checks.</summary>
 public static class ThreadlineHealthCheckExtensions
 {
     /// <summary>Adds the capture coverage check ("threadline-coverage") for the tables in <paramref name="expectation"/>.</summary>

@@ -3,8 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Threadline.AspNetCore;
 
+/// <summary>Runs <see cref="AuditSealingService"/> in a host, so the audit trail is sealed on an interval.</summary>
 public static class ThreadlineSealingExtensions
 {
+    /// <summary>The configuration section <see cref="ThreadlineSealingOptions"/> are bound from.</summary>
     public const string DefaultSection = "Threadline:Sealing";
 
     /// <summary>

@@ -14,5 +14,6 @@ public sealed class ThreadlineSealingOptions
     /// <summary>Write no seal when nothing new became visible, so an idle system does not grow the chain.</summary>
     public bool SkipWhenNothingNew { get; set; } = true;
 
+    /// <summary>The schema and role names of the installation to seal; the defaults unless the schema was installed with others.</summary>
     public ThreadlineSchemaOptions Schema { get; set; } = ThreadlineSchemaOptions.Default;
 }
