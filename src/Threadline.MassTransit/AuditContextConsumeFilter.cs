@@ -12,8 +12,19 @@ namespace Threadline.MassTransit;
 public sealed class AuditContextConsumeFilter<T>(IAuditContextAccessor accessor) : IFilter<ConsumeContext<T>>
     where T : class
 {
+    /// <summary>The <see cref="AuditContext.Source"/> of every consumed message's context.</summary>
     public const string Source = "job";
 
+    /// <summary>
+    /// Runs the rest of the consume pipeline (the consumer included) with the context read from the message's headers
+    /// current, and restores the previous context afterwards. Without an actor header the actor is the job named after the
+    /// message type.
+    /// </summary>
+    /// <param name="context">The message being consumed.</param>
+    /// <param name="next">The rest of the pipeline.</param>
+    /// <exception cref="AuditContextException">
+    /// A header carries a malformed actor or id; MassTransit faults the message instead of consuming it under a made-up identity.
+    /// </exception>
     public async Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
     {
         using (accessor.Begin(Read(context)))
@@ -22,6 +33,8 @@ public sealed class AuditContextConsumeFilter<T>(IAuditContextAccessor accessor)
         }
     }
 
+    /// <summary>Names this filter (<c>threadlineAuditContext</c>) in MassTransit's pipeline diagnostics.</summary>
+    /// <param name="context">The probe being built.</param>
     public void Probe(ProbeContext context) => context.CreateFilterScope("threadlineAuditContext");
 
     internal static AuditContext Read(ConsumeContext context)

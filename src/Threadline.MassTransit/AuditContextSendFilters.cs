@@ -6,12 +6,22 @@ namespace Threadline.MassTransit;
 public sealed class AuditContextPublishFilter<T>(IAuditContextAccessor accessor) : IFilter<PublishContext<T>>
     where T : class
 {
+    /// <summary>
+    /// Writes the current context (actor, on-behalf-of actor, request and correlation ids) into the message's headers, and a
+    /// correlation id that is a GUID into <see cref="MessageContext.CorrelationId"/> when none is set. Without a current
+    /// context the message goes out unchanged.
+    /// </summary>
+    /// <param name="context">The message being published.</param>
+    /// <param name="next">The rest of the pipeline.</param>
+    /// <returns>The rest of the pipeline's task.</returns>
     public Task Send(PublishContext<T> context, IPipe<PublishContext<T>> next)
     {
         AuditContextHeaderWriter.Write(accessor.Current, context);
         return next.Send(context);
     }
 
+    /// <summary>Names this filter (<c>threadlineAuditContext</c>) in MassTransit's pipeline diagnostics.</summary>
+    /// <param name="context">The probe being built.</param>
     public void Probe(ProbeContext context) => context.CreateFilterScope("threadlineAuditContext");
 }
 
@@ -19,12 +29,22 @@ public sealed class AuditContextPublishFilter<T>(IAuditContextAccessor accessor)
 public sealed class AuditContextSendFilter<T>(IAuditContextAccessor accessor) : IFilter<SendContext<T>>
     where T : class
 {
+    /// <summary>
+    /// Writes the current context (actor, on-behalf-of actor, request and correlation ids) into the message's headers, and a
+    /// correlation id that is a GUID into <see cref="MessageContext.CorrelationId"/> when none is set. Without a current
+    /// context the message goes out unchanged.
+    /// </summary>
+    /// <param name="context">The message being sent.</param>
+    /// <param name="next">The rest of the pipeline.</param>
+    /// <returns>The rest of the pipeline's task.</returns>
     public Task Send(SendContext<T> context, IPipe<SendContext<T>> next)
     {
         AuditContextHeaderWriter.Write(accessor.Current, context);
         return next.Send(context);
     }
 
+    /// <summary>Names this filter (<c>threadlineAuditContext</c>) in MassTransit's pipeline diagnostics.</summary>
+    /// <param name="context">The probe being built.</param>
     public void Probe(ProbeContext context) => context.CreateFilterScope("threadlineAuditContext");
 }
 

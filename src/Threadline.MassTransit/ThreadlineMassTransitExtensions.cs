@@ -2,6 +2,7 @@ using MassTransit;
 
 namespace Threadline.MassTransit;
 
+/// <summary>Installs Threadline's audit context filters on a MassTransit bus.</summary>
 public static class ThreadlineMassTransitExtensions
 {
     /// <summary>
