@@ -14,36 +14,117 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor,
 {
     internal const string ParameterName = "threadline_context";
 
+    /// <summary>
+    /// Stamps the command before EF Core runs it when a context is current and the command may write: outside a transaction
+    /// the command is prefixed with <c>CALL threadline.set_context(...)</c>; inside one, the transaction is stamped once
+    /// first. Read-only commands are left alone.
+    /// </summary>
+    /// <param name="command">The command about to run; its text and parameters may be changed.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">Passed through unchanged.</param>
+    /// <returns><paramref name="result"/>.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// A command outside a transaction uses positional (<c>$1</c>) parameters, which a prefix would shift, or the provider is
+    /// not Npgsql.
+    /// </exception>
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
         Stamp(command);
         return result;
     }
 
+    /// <summary>
+    /// Stamps the command before EF Core runs it when a context is current and the command may write: outside a transaction
+    /// the command is prefixed with <c>CALL threadline.set_context(...)</c>; inside one, the transaction is stamped once
+    /// first. Read-only commands are left alone.
+    /// </summary>
+    /// <param name="command">The command about to run; its text and parameters may be changed.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">Passed through unchanged.</param>
+    /// <param name="cancellationToken">Cancels stamping the transaction.</param>
+    /// <returns><paramref name="result"/>.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// A command outside a transaction uses positional (<c>$1</c>) parameters, which a prefix would shift, or the provider is
+    /// not Npgsql.
+    /// </exception>
     public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
         await StampAsync(command, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
+    /// <summary>
+    /// Stamps the command before EF Core runs it when a context is current and the command may write: outside a transaction
+    /// the command is prefixed with <c>CALL threadline.set_context(...)</c>; inside one, the transaction is stamped once
+    /// first. Read-only commands are left alone.
+    /// </summary>
+    /// <param name="command">The command about to run; its text and parameters may be changed.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">Passed through unchanged.</param>
+    /// <returns><paramref name="result"/>.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// A command outside a transaction uses positional (<c>$1</c>) parameters, which a prefix would shift, or the provider is
+    /// not Npgsql.
+    /// </exception>
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
         Stamp(command);
         return result;
     }
 
+    /// <summary>
+    /// Stamps the command before EF Core runs it when a context is current and the command may write: outside a transaction
+    /// the command is prefixed with <c>CALL threadline.set_context(...)</c>; inside one, the transaction is stamped once
+    /// first. Read-only commands are left alone.
+    /// </summary>
+    /// <param name="command">The command about to run; its text and parameters may be changed.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">Passed through unchanged.</param>
+    /// <param name="cancellationToken">Cancels stamping the transaction.</param>
+    /// <returns><paramref name="result"/>.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// A command outside a transaction uses positional (<c>$1</c>) parameters, which a prefix would shift, or the provider is
+    /// not Npgsql.
+    /// </exception>
     public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
         await StampAsync(command, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
+    /// <summary>
+    /// Stamps the command before EF Core runs it when a context is current and the command may write: outside a transaction
+    /// the command is prefixed with <c>CALL threadline.set_context(...)</c>; inside one, the transaction is stamped once
+    /// first. Read-only commands are left alone.
+    /// </summary>
+    /// <param name="command">The command about to run; its text and parameters may be changed.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">Passed through unchanged.</param>
+    /// <returns><paramref name="result"/>.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// A command outside a transaction uses positional (<c>$1</c>) parameters, which a prefix would shift, or the provider is
+    /// not Npgsql.
+    /// </exception>
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
     {
         Stamp(command);
         return result;
     }
 
+    /// <summary>
+    /// Stamps the command before EF Core runs it when a context is current and the command may write: outside a transaction
+    /// the command is prefixed with <c>CALL threadline.set_context(...)</c>; inside one, the transaction is stamped once
+    /// first. Read-only commands are left alone.
+    /// </summary>
+    /// <param name="command">The command about to run; its text and parameters may be changed.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">Passed through unchanged.</param>
+    /// <param name="cancellationToken">Cancels stamping the transaction.</param>
+    /// <returns><paramref name="result"/>.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// A command outside a transaction uses positional (<c>$1</c>) parameters, which a prefix would shift, or the provider is
+    /// not Npgsql.
+    /// </exception>
     public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
     {
         await StampAsync(command, cancellationToken).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Threadline.EntityFrameworkCore;
 
+/// <summary>Adds Threadline's EF Core bridge to a <see cref="DbContextOptionsBuilder"/>.</summary>
 public static class ThreadlineDbContextOptionsExtensions
 {
     /// <summary>
@@ -9,6 +10,8 @@ public static class ThreadlineDbContextOptionsExtensions
     /// SaveChanges, explicit transactions, ExecuteUpdate/ExecuteDelete and raw SQL. Each audited commit also shows as
     /// a <c>threadline.audit</c> span while the <c>Threadline</c> source is traced.
     /// </summary>
+    /// <param name="builder">The options of the context to audit; the Npgsql provider is required.</param>
+    /// <param name="accessor">Supplies the current audit context; share the singleton the HTTP and messaging bridges use.</param>
     /// <param name="auditUrlTemplate">
     /// A page showing an audit transaction, with <c>{id}</c> for its id (for example the admin UI's
     /// <c>/ui/transactions/{id}</c>), put on the audit span as <c>threadline.audit.url</c>; null for none.

@@ -19,6 +19,14 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
 {
     private readonly ConditionalWeakTable<DbTransaction, Activity> _auditSpans = new();
 
+    /// <summary>
+    /// Sets the current audit context in the transaction EF Core just began (a transaction-local <c>set_config</c>); nothing
+    /// happens when no context is current.
+    /// </summary>
+    /// <param name="connection">The transaction's connection.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">The transaction that began.</param>
+    /// <returns><paramref name="result"/>.</returns>
     public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
         if (accessor.Current is { } context)
@@ -29,6 +37,15 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
         return result;
     }
 
+    /// <summary>
+    /// Sets the current audit context in the transaction EF Core just began (a transaction-local <c>set_config</c>); nothing
+    /// happens when no context is current.
+    /// </summary>
+    /// <param name="connection">The transaction's connection.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">The transaction that began.</param>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <returns><paramref name="result"/>.</returns>
     public override async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
         if (accessor.Current is { } context)
@@ -39,6 +56,14 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
         return result;
     }
 
+    /// <summary>
+    /// Starts the <c>threadline.audit</c> span before a stamped transaction commits, while the <c>Threadline</c> source is
+    /// traced; it reads the transaction's audit summary in the same transaction.
+    /// </summary>
+    /// <param name="transaction">The transaction about to commit.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">Passed through unchanged.</param>
+    /// <returns><paramref name="result"/>.</returns>
     public override InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
         if (stamped.IsStamped(transaction) && AuditSpan.Start((NpgsqlTransaction)transaction, auditUrlTemplate) is { } span)
@@ -49,6 +74,15 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
         return result;
     }
 
+    /// <summary>
+    /// Starts the <c>threadline.audit</c> span before a stamped transaction commits, while the <c>Threadline</c> source is
+    /// traced; it reads the transaction's audit summary in the same transaction.
+    /// </summary>
+    /// <param name="transaction">The transaction about to commit.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">Passed through unchanged.</param>
+    /// <param name="cancellationToken">Cancels reading the summary.</param>
+    /// <returns><paramref name="result"/>.</returns>
     public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
         if (stamped.IsStamped(transaction) && await AuditSpan.StartAsync((NpgsqlTransaction)transaction, auditUrlTemplate, cancellationToken).ConfigureAwait(false) is { } span)
@@ -59,28 +93,65 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
         return result;
     }
 
+    /// <summary>Ends the transaction's audit span, if one was started, as successful.</summary>
+    /// <param name="transaction">The committed transaction.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
     public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => EndAuditSpan(transaction, null);
 
+    /// <summary>Ends the transaction's audit span, if one was started, as successful.</summary>
+    /// <param name="transaction">The committed transaction.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="cancellationToken">Not used: ending the span does no I/O.</param>
+    /// <returns>A completed task.</returns>
     public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         EndAuditSpan(transaction, null);
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Ends the transaction's audit span, if one was started, as failed (nothing was audited), with the exception's type but
+    /// not its message, which may quote row values.
+    /// </summary>
+    /// <param name="transaction">The transaction whose commit failed.</param>
+    /// <param name="eventData">Carries the exception.</param>
     public override void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => EndAuditSpan(transaction, eventData.Exception);
 
+    /// <summary>
+    /// Ends the transaction's audit span, if one was started, as failed (nothing was audited), with the exception's type but
+    /// not its message, which may quote row values.
+    /// </summary>
+    /// <param name="transaction">The transaction whose commit failed.</param>
+    /// <param name="eventData">Carries the exception.</param>
+    /// <param name="cancellationToken">Not used: ending the span does no I/O.</param>
+    /// <returns>A completed task.</returns>
     public override Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
     {
         EndAuditSpan(transaction, eventData.Exception);
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Makes SaveChanges run in a transaction (<see cref="AutoTransactionBehavior.Always"/>) when an audit context is current
+    /// and none is open, so the context can be set once, at BEGIN, for all of its statements.
+    /// </summary>
+    /// <param name="eventData">Carries the context being saved.</param>
+    /// <param name="result">Passed through unchanged.</param>
+    /// <returns><paramref name="result"/>.</returns>
     public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
         RequireTransaction(eventData.Context);
         return result;
     }
 
+    /// <summary>
+    /// Makes SaveChanges run in a transaction (<see cref="AutoTransactionBehavior.Always"/>) when an audit context is current
+    /// and none is open, so the context can be set once, at BEGIN, for all of its statements.
+    /// </summary>
+    /// <param name="eventData">Carries the context being saved.</param>
+    /// <param name="result">Passed through unchanged.</param>
+    /// <param name="cancellationToken">Not used.</param>
+    /// <returns><paramref name="result"/>.</returns>
     public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
         RequireTransaction(eventData.Context);
