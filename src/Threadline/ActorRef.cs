@@ -5,11 +5,17 @@ namespace Threadline;
 /// <summary>The kinds of actor Threadline records. The JSON form uses the snake_case names.</summary>
 public enum ActorType
 {
+    /// <summary>A person using the application; <c>user</c> on the wire.</summary>
     User,
+    /// <summary>A person acting with administrative rights; <c>admin</c>.</summary>
     Admin,
+    /// <summary>Another service calling with its own identity; <c>service_account</c>.</summary>
     ServiceAccount,
+    /// <summary>A background job or message consumer, usually with an on-behalf-of actor; <c>job</c>.</summary>
     Job,
+    /// <summary>The application itself (migrations, scheduled maintenance); <c>system</c>.</summary>
     System,
+    /// <summary>Nobody identified (an unauthenticated request); <c>anonymous</c>, the only type without an id.</summary>
     Anonymous,
 }
 
@@ -28,17 +34,39 @@ public sealed record ActorRef
         Id = id;
     }
 
+    /// <summary>The kind of actor; stored in the audit rows as its wire name (<see cref="TypeName"/>).</summary>
     public ActorType Type { get; }
 
     /// <summary>The actor's id; null only for <see cref="ActorType.Anonymous"/>.</summary>
     public string? Id { get; }
 
+    /// <summary>The one anonymous actor: recorded as <c>{"type":"anonymous"}</c>, still an actor, unlike a missing context.</summary>
     public static ActorRef Anonymous { get; } = new(ActorType.Anonymous, null);
 
+    /// <summary>Creates a user actor with <paramref name="id"/>.</summary>
+    /// <param name="id">The actor's stable id, at most <see cref="MaxIdLength"/> characters without control characters.</param>
+    /// <returns>The validated actor.</returns>
+    /// <exception cref="AuditContextException">The id is empty, too long or contains a control character.</exception>
     public static ActorRef User(string id) => Create(ActorType.User, id);
+    /// <summary>Creates an administrator actor with <paramref name="id"/>.</summary>
+    /// <param name="id">The actor's stable id, at most <see cref="MaxIdLength"/> characters without control characters.</param>
+    /// <returns>The validated actor.</returns>
+    /// <exception cref="AuditContextException">The id is empty, too long or contains a control character.</exception>
     public static ActorRef Admin(string id) => Create(ActorType.Admin, id);
+    /// <summary>Creates a service account actor with <paramref name="id"/>.</summary>
+    /// <param name="id">The actor's stable id, at most <see cref="MaxIdLength"/> characters without control characters.</param>
+    /// <returns>The validated actor.</returns>
+    /// <exception cref="AuditContextException">The id is empty, too long or contains a control character.</exception>
     public static ActorRef ServiceAccount(string id) => Create(ActorType.ServiceAccount, id);
+    /// <summary>Creates a job actor with <paramref name="id"/>.</summary>
+    /// <param name="id">The actor's stable id, at most <see cref="MaxIdLength"/> characters without control characters.</param>
+    /// <returns>The validated actor.</returns>
+    /// <exception cref="AuditContextException">The id is empty, too long or contains a control character.</exception>
     public static ActorRef Job(string id) => Create(ActorType.Job, id);
+    /// <summary>Creates the system actor with <paramref name="id"/>.</summary>
+    /// <param name="id">The actor's stable id, at most <see cref="MaxIdLength"/> characters without control characters.</param>
+    /// <returns>The validated actor.</returns>
+    /// <exception cref="AuditContextException">The id is empty, too long or contains a control character.</exception>
     public static ActorRef System(string id) => Create(ActorType.System, id);
 
     /// <summary>Creates an actor, throwing <see cref="AuditContextException"/> when the id is missing or malformed.</summary>
@@ -197,5 +225,6 @@ public sealed record ActorRef
         writer.WriteEndObject();
     }
 
+    /// <summary>A short readable form for logs and messages: <c>user:42</c>, or <c>anonymous</c>.</summary>
     public override string ToString() => Id is null ? TypeName(Type) : $"{TypeName(Type)}:{Id}";
 }

@@ -12,22 +12,42 @@ public sealed record AuditContext
     /// <summary>Longest accepted request, correlation, trace or job id, and source, in characters.</summary>
     public const int MaxIdLength = 256;
 
+    /// <summary>Creates a context for <paramref name="actor"/>; set the ids with the init properties, each validated on set.</summary>
+    /// <param name="actor">Who acts; <see cref="ActorRef.Anonymous"/> when nobody is identified.</param>
+    /// <exception cref="AuditContextException"><paramref name="actor"/> is <see langword="null"/>.</exception>
     public AuditContext(ActorRef actor)
     {
         Actor = actor ?? throw new AuditContextException("An audit context needs an actor; use ActorRef.Anonymous when there is none.");
     }
 
+    /// <summary>Who performed the changes; recorded on every audit transaction written under this context.</summary>
     public ActorRef Actor { get; }
 
     /// <summary>The actor a job or service acts for, when it differs from <see cref="Actor"/>.</summary>
     public ActorRef? OnBehalfOf { get; init; }
 
+    /// <summary>
+    /// The id of the request that caused the changes (for example the X-Request-Id header); <see langword="null"/> for none. An empty string counts as none.
+    /// </summary>
+    /// <exception cref="AuditContextException">Set to a value longer than <see cref="MaxIdLength"/> or with a control character.</exception>
     public string? RequestId { get => _requestId; init => _requestId = Checked(value, "request id"); }
 
+    /// <summary>
+    /// The id that ties this operation to others of the same business flow, across services and messages; <see langword="null"/> for none. An empty string counts as none.
+    /// </summary>
+    /// <exception cref="AuditContextException">Set to a value longer than <see cref="MaxIdLength"/> or with a control character.</exception>
     public string? CorrelationId { get => _correlationId; init => _correlationId = Checked(value, "correlation id"); }
 
+    /// <summary>
+    /// The W3C trace id of the current activity, linking audit rows to distributed traces; <see langword="null"/> for none. An empty string counts as none.
+    /// </summary>
+    /// <exception cref="AuditContextException">Set to a value longer than <see cref="MaxIdLength"/> or with a control character.</exception>
     public string? TraceId { get => _traceId; init => _traceId = Checked(value, "trace id"); }
 
+    /// <summary>
+    /// The id of the job or consumed message that wrote; <see langword="null"/> for none. An empty string counts as none.
+    /// </summary>
+    /// <exception cref="AuditContextException">Set to a value longer than <see cref="MaxIdLength"/> or with a control character.</exception>
     public string? JobId { get => _jobId; init => _jobId = Checked(value, "job id"); }
 
     /// <summary>The subsystem that wrote, for example <c>http</c> or <c>job</c>.</summary>

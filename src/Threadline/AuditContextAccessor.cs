@@ -3,6 +3,7 @@ namespace Threadline;
 /// <summary>Gives the audit context of the current logical operation (HTTP request, consumed message, job).</summary>
 public interface IAuditContextAccessor
 {
+    /// <summary>The context of the current operation; <see langword="null"/> outside any <see cref="Begin"/> scope.</summary>
     AuditContext? Current { get; }
 
     /// <summary>Makes <paramref name="context"/> current until the returned scope is disposed.</summary>
@@ -17,8 +18,11 @@ public sealed class AuditContextAccessor : IAuditContextAccessor
 {
     private static readonly AsyncLocal<Holder?> CurrentHolder = new();
 
+    /// <inheritdoc/>
     public AuditContext? Current => CurrentHolder.Value?.Context;
 
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentNullException"><paramref name="context"/> is <see langword="null"/>.</exception>
     public IDisposable Begin(AuditContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

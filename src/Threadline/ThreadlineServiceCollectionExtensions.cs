@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Threadline;
 
+/// <summary>Registers Threadline's shared services in dependency injection.</summary>
 public static class ThreadlineServiceCollectionExtensions
 {
     /// <summary>Registers the singleton <see cref="IAuditContextAccessor"/> that the HTTP, messaging and EF Core bridges share.</summary>

@@ -4,6 +4,13 @@ using Threadline.Schema;
 namespace Threadline.Capture;
 
 /// <summary>A table's capture as recorded by Threadline, with what the catalog says about its triggers.</summary>
+/// <param name="Schema">The captured table's schema.</param>
+/// <param name="Table">The captured table's name.</param>
+/// <param name="FunctionName">The table's own trigger function, in the audit schema.</param>
+/// <param name="KeyColumns">The columns recorded as the row key of each change.</param>
+/// <param name="Options">The capture options stored when capture was enabled or last changed.</param>
+/// <param name="EnabledAt">When capture was first enabled on the table.</param>
+/// <param name="OptionsChangedAt">When the stored options last changed.</param>
 /// <param name="ActiveTriggers">How many of the four capture triggers exist and are enabled; capture is whole only at 4.</param>
 public sealed record CapturedTable(
     string Schema,
@@ -15,6 +22,7 @@ public sealed record CapturedTable(
     DateTimeOffset OptionsChangedAt,
     int ActiveTriggers)
 {
+    /// <summary>Whether all four capture triggers exist and are enabled, so every kind of write is captured.</summary>
     public bool IsActive => ActiveTriggers == CaptureSqlGenerator.TriggerNames.Count;
 }
 
@@ -27,6 +35,7 @@ public sealed record CaptureApplyResult(IReadOnlyList<string> Enabled, IReadOnly
 /// </summary>
 public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
 {
+    /// <summary>The schema and role names of the installation this manager works on.</summary>
     public ThreadlineSchemaOptions Options { get; } = options ?? ThreadlineSchemaOptions.Default;
 
     /// <summary>Reads a table's columns and primary key; throws <see cref="CaptureException"/> when the table does not exist.</summary>
@@ -222,6 +231,13 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Lists the tables registered in <c>captured_tables</c>, each with how many of its capture triggers the catalog shows
+    /// enabled and calling the table's own function; read-only.
+    /// </summary>
+    /// <param name="connection">An open connection with SELECT on <c>captured_tables</c>.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The registered tables, ordered by schema and name.</returns>
     public async Task<IReadOnlyList<CapturedTable>> ListAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
     {
         await using var command = new NpgsqlCommand($"""

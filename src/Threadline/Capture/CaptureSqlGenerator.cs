@@ -13,15 +13,20 @@ public sealed record TableDefinition(string Schema, string Table, IReadOnlyList<
 /// </summary>
 public static class CaptureSqlGenerator
 {
+    /// <summary>The name of the statement-level AFTER INSERT trigger on every captured table.</summary>
     public const string InsertTrigger = "threadline_capture_insert";
+    /// <summary>The name of the statement-level AFTER UPDATE trigger on every captured table.</summary>
     public const string UpdateTrigger = "threadline_capture_update";
+    /// <summary>The name of the statement-level AFTER DELETE trigger on every captured table.</summary>
     public const string DeleteTrigger = "threadline_capture_delete";
+    /// <summary>The name of the statement-level AFTER TRUNCATE trigger on every captured table.</summary>
     public const string TruncateTrigger = "threadline_capture_truncate";
 
     // Whole-row references use aliases no real column is likely to have: a column named like the alias would win.
     private const string NewAlias = "threadline_new_row";
     private const string OldAlias = "threadline_old_row";
 
+    /// <summary>The four capture triggers a fully captured table has.</summary>
     public static IReadOnlyList<string> TriggerNames { get; } = [InsertTrigger, UpdateTrigger, DeleteTrigger, TruncateTrigger];
 
     /// <summary>Validates the options against the table and returns the resolved key columns.</summary>
@@ -353,6 +358,14 @@ public static class CaptureSqlGenerator
             """;
     }
 
+    /// <summary>
+    /// The DDL that stops capturing a table: drops its four capture triggers and its trigger function, each IF EXISTS. It
+    /// leaves the <c>captured_tables</c> row and all audit rows in place (<see cref="DisableScript"/> removes the row too).
+    /// </summary>
+    /// <param name="schema">The captured table's schema.</param>
+    /// <param name="table">The captured table's name.</param>
+    /// <param name="schemaOptions">The installation whose audit schema holds the trigger function.</param>
+    /// <returns>The DDL, with every name quoted.</returns>
     public static string DisableSql(string schema, string table, ThreadlineSchemaOptions schemaOptions)
     {
         var target = SqlIdentifier.Qualified(schema, table);

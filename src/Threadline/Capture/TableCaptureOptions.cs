@@ -3,17 +3,24 @@ namespace Threadline.Capture;
 /// <summary>How one table is captured.</summary>
 public sealed record TableCaptureOptions
 {
+    /// <summary>What a masked column's value is replaced with unless <see cref="MaskPlaceholder"/> says otherwise.</summary>
     public const string DefaultMaskPlaceholder = "[REDACTED]";
+    /// <summary>The longest accepted <see cref="MaskPlaceholder"/>, in characters.</summary>
     public const int MaxMaskPlaceholderLength = 200;
 
+    /// <summary>Options for capturing <paramref name="schema"/>.<paramref name="table"/> with the defaults: all columns, the primary key.</summary>
+    /// <param name="table">The table's name, as in the catalog (case-sensitive).</param>
+    /// <param name="schema">The table's schema.</param>
     public TableCaptureOptions(string table, string schema = "public")
     {
         Table = table;
         Schema = schema;
     }
 
+    /// <summary>The table's schema, as in the catalog (case-sensitive).</summary>
     public string Schema { get; init; }
 
+    /// <summary>The table's name, as in the catalog (case-sensitive).</summary>
     public string Table { get; init; }
 
     /// <summary>Key columns to record; by default the table's primary key. Required for tables without one.</summary>
@@ -25,6 +32,10 @@ public sealed record TableCaptureOptions
     /// <summary>Columns whose values are replaced by <see cref="MaskPlaceholder"/>; that they changed is still recorded.</summary>
     public IReadOnlyList<string> Mask { get; init; } = [];
 
+    /// <summary>
+    /// The text stored instead of a masked column's value: 1 to <see cref="MaxMaskPlaceholderLength"/> characters without
+    /// control characters (checked when capture is enabled).
+    /// </summary>
     public string MaskPlaceholder { get; init; } = DefaultMaskPlaceholder;
 
     /// <summary>Reject writes whose transaction carries no actor, with an error naming the table.</summary>

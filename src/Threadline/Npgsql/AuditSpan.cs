@@ -12,10 +12,15 @@ namespace Threadline.Npgsql;
 /// </summary>
 public static class AuditSpan
 {
+    /// <summary>The span's name.</summary>
     public const string Name = "threadline.audit";
+    /// <summary>The tag with the audit transaction id (the id of the row in <c>threadline.transactions</c>).</summary>
     public const string TransactionIdTag = "threadline.audit.transaction_id";
+    /// <summary>The tag with the tables (schema.table) the transaction changed, as a string array.</summary>
     public const string TablesTag = "threadline.audit.tables";
+    /// <summary>The tag with the number of change rows the transaction wrote.</summary>
     public const string ChangesTag = "threadline.audit.changes";
+    /// <summary>The tag with the link to the transaction's page, when a URL template was given.</summary>
     public const string UrlTag = "threadline.audit.url";
 
     /// <summary>Where the <c>urlTemplate</c> of <see cref="StartAsync"/> takes the audit transaction id.</summary>
@@ -27,7 +32,11 @@ public static class AuditSpan
     /// Starts the span when the transaction wrote audited rows and the source has listeners; null otherwise. End it
     /// (Dispose) after the commit; on a failed commit set an error status first.
     /// </summary>
+    /// <param name="transaction">The open transaction, before its commit; the summary is read in it.</param>
     /// <param name="urlTemplate">For example <c>https://admin.example/ui/transactions/{id}</c>; null for no link.</param>
+    /// <param name="cancellationToken">Cancels the summary query.</param>
+    /// <returns>The started span, or <see langword="null"/> when nothing listens or the transaction wrote no audited rows.</returns>
+    /// <exception cref="InvalidOperationException">The transaction is already completed.</exception>
     public static async Task<Activity?> StartAsync(NpgsqlTransaction transaction, string? urlTemplate = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);

@@ -22,6 +22,17 @@ public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
 
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
 
+    /// <summary>
+    /// Checks the selected captured tables one by one, each in its own read-only REPEATABLE READ snapshot: scans the table's
+    /// live rows and compares each row's last writing transaction with the audited changes of that table. Reads only;
+    /// changes nothing.
+    /// </summary>
+    /// <param name="connection">An open connection with SELECT on the captured tables and on the audit tables.</param>
+    /// <param name="options">Which tables and how many examples; every captured table and 10 examples when omitted.</param>
+    /// <param name="cancellationToken">Cancels the scans.</param>
+    /// <returns>One result per table, with exact counts and the limits of such a check.</returns>
+    /// <exception cref="ArgumentException">The sample size is outside 0 to <see cref="CompletenessOptions.MaxSampleSize"/>.</exception>
+    /// <exception cref="CaptureException">A named table is not captured; the message lists the captured tables.</exception>
     public async Task<CompletenessReport> CheckAsync(NpgsqlConnection connection, CompletenessOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);

@@ -3,6 +3,7 @@ namespace Threadline.Operations;
 /// <summary>Which captured tables the completeness check reads, and how many example rows it reports.</summary>
 public sealed record CompletenessOptions
 {
+    /// <summary>The most example rows a check reports per table.</summary>
     public const int MaxSampleSize = 1000;
 
     /// <summary>Captured tables to check (schema.table); empty checks every captured table.</summary>

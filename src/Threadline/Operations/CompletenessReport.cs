@@ -6,6 +6,7 @@ public sealed record CompletenessReport(IReadOnlyList<TableCompleteness> Tables,
     /// <summary>No checked table has an unaudited live row.</summary>
     public bool Complete => Tables.All(t => t.Complete);
 
+    /// <summary>Unaudited live rows over all checked tables.</summary>
     public long Unaudited => Tables.Sum(t => t.Unaudited);
 
     /// <summary>The limits of a check that reads live rows, true of every run (docs/reliability.md lists them too).</summary>

@@ -28,10 +28,20 @@ public sealed record BaselineResult(CapturedTable Capture, long BaselineRows, lo
 /// </summary>
 public sealed class ContinuityManager(ThreadlineSchemaOptions? options = null)
 {
+    /// <summary>The actor of baseline changes: <c>system:threadline-baseline</c>, so nobody is blamed for existing rows.</summary>
     public static readonly ActorRef BaselineActor = ActorRef.System("threadline-baseline");
 
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
 
+    /// <summary>
+    /// Says whether <paramref name="options"/>' table can move under capture: it must exist, the options must fit its
+    /// columns and key, and it must not be captured already. Reads the catalog only; the row count is the planner's estimate
+    /// (<c>pg_class.reltuples</c>), and other triggers on the table are listed because they may write elsewhere.
+    /// </summary>
+    /// <param name="connection">An open connection that can read the catalog and <c>captured_tables</c>.</param>
+    /// <param name="options">The table and the capture options it would get.</param>
+    /// <param name="cancellationToken">Cancels the queries.</param>
+    /// <returns>The report; a missing table or invalid options are problems in it, not exceptions.</returns>
     public async Task<ContinuityReport> CheckAsync(NpgsqlConnection connection, TableCaptureOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);

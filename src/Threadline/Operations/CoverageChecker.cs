@@ -4,6 +4,7 @@ using Threadline.Schema;
 
 namespace Threadline.Operations;
 
+/// <summary>What <see cref="CoverageChecker"/> found for one table.</summary>
 public enum CoverageStatus
 {
     /// <summary>Registered, with its four capture triggers enabled and calling its own function.</summary>
@@ -43,6 +44,7 @@ public enum CoverageStatus
 /// <summary>One finding; <see cref="Table"/> is schema.table.</summary>
 public sealed record CoverageFinding(string Table, CoverageStatus Status, string Detail)
 {
+    /// <summary>Whether the finding needs attention: anything but covered or deliberately uncovered.</summary>
     public bool IsProblem => Status is not (CoverageStatus.Covered or CoverageStatus.ExpectedUncovered);
 }
 
@@ -78,6 +80,14 @@ public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
 {
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
 
+    /// <summary>
+    /// Compares <paramref name="expectation"/> with the catalog: the tables in scope, the <c>captured_tables</c> registry,
+    /// every trigger that calls a function in the audit schema, and column drift since capture was applied. Reads only.
+    /// </summary>
+    /// <param name="connection">An open connection with catalog access and SELECT on <c>captured_tables</c>.</param>
+    /// <param name="expectation">The tables and schemas that must be captured, and the declared exceptions.</param>
+    /// <param name="cancellationToken">Cancels the queries.</param>
+    /// <returns>A finding per table in scope or captured; <see cref="CoverageReport.RequiredHealthy"/> is the gate.</returns>
     public async Task<CoverageReport> CheckAsync(NpgsqlConnection connection, CoverageExpectation expectation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(expectation);

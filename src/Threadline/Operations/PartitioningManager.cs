@@ -3,9 +3,12 @@ using Threadline.Schema;
 
 namespace Threadline.Operations;
 
+/// <summary>How much capture time one partition of the changes table spans.</summary>
 public enum PartitionInterval
 {
+    /// <summary>One partition per day: finer retention, more partitions.</summary>
     Day,
+    /// <summary>One partition per calendar month (the default).</summary>
     Month,
 }
 

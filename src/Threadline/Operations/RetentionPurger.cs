@@ -24,9 +24,21 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
 
     private string CapturedTables => SqlIdentifier.Qualified(_options.Schema, "captured_tables");
 
+    /// <summary>
+    /// Counts (dry run) or deletes (execute) the audit rows <paramref name="policy"/> no longer keeps: changes older than their
+    /// table's window, then transactions left without changes, then actions. Executed batches each write a purge-log entry in
+    /// the same statement. With partitioning, partitions wholly older than every window are first dropped whole (the
+    /// purge log records what they held), and the rest is deleted in batches.
+    /// </summary>
+    /// <param name="connection">An open connection as a role in the retention group.</param>
+    /// <param name="policy">The windows to apply; validated first.</param>
     /// <param name="execute">False (the default) only counts. Deleting audit history needs this set explicitly.</param>
+    /// <param name="limits">Bounds on an executed run; 5,000 rows per batch and no other limit when omitted.</param>
     /// <param name="asOf">The purge's "now"; defaults to the database's now(). Pass the dry run's value to execute exactly what it counted.</param>
     /// <param name="progress">Called after each executed batch with the running summary.</param>
+    /// <param name="cancellationToken">Cancels the run between or during batches; committed batches stay deleted.</param>
+    /// <returns>What was deleted or would be; <see cref="PurgeSummary.Complete"/> is false when a limit stopped the run early.</returns>
+    /// <exception cref="ArgumentException">A window is shorter than one hour or a table is not written schema.table, or the batch size is outside 1 to 100,000.</exception>
     public async Task<PurgeSummary> PurgeAsync(
         NpgsqlConnection connection, RetentionPolicy policy, bool execute = false, PurgeLimits? limits = null,
         DateTimeOffset? asOf = null, Action<PurgeSummary>? progress = null, CancellationToken cancellationToken = default)
@@ -274,6 +286,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
                 $4))
             """;
 
+        /// <param name="changes">The qualified changes table to look for remaining changes in.</param>
         /// <param name="willPurgeChanges">Dry run: count transactions whose every change would go; execute: those with no change left.</param>
         public string TransactionSql(string changes, bool willPurgeChanges) => willPurgeChanges
             ? $"t.started_at < $5 AND NOT EXISTS (SELECT FROM {changes} k WHERE k.transaction_id = t.id AND NOT {ChangeSql("k")})"

@@ -8,8 +8,10 @@ namespace Threadline.Operations;
 /// <summary>How hard to probe.</summary>
 public sealed record TopologyProbeOptions
 {
+    /// <summary>Concurrent client connections, each with its own actor; more than the pool size shows sharing.</summary>
     public int Clients { get; init; } = 8;
 
+    /// <summary>Transactions each client runs, reading back its own context in each.</summary>
     public int TransactionsPerClient { get; init; } = 25;
 
     /// <summary>Also set a session-level probe value and look for it from other clients (it proves why SET is unsafe; it leaves a harmless custom setting on some pooled backend).</summary>
@@ -38,6 +40,7 @@ public sealed record TopologyReport(
     string PreparePolicy,
     string EnvironmentClass)
 {
+    /// <summary>The connection chain as observed, for example <c>app → Npgsql → PgBouncer (transaction) → PostgreSQL</c>.</summary>
     public string Chain => PoolerProduct is null && !BackendsSharedBetweenClients
         ? "app → Npgsql → PostgreSQL"
         : $"app → Npgsql → {PoolerProduct ?? "pooler"} ({PoolMode}) → PostgreSQL";
@@ -72,6 +75,15 @@ public sealed class TopologyVerifier
 {
     private const string ProbeSetting = "threadline.topology_probe";
 
+    /// <summary>
+    /// Opens <see cref="TopologyProbeOptions.Clients"/> connections and runs the probe transactions concurrently, each setting
+    /// a distinct actor with the transaction-local bridge and reading it back; then checks that no context outlived its
+    /// transaction. Writes no table; the session-state probe leaves a harmless custom setting on some backend.
+    /// </summary>
+    /// <param name="connectionString">The connection string the application uses (through its pooler, if any).</param>
+    /// <param name="options">How hard to probe; 8 clients of 25 transactions when omitted.</param>
+    /// <param name="cancellationToken">Cancels the probe.</param>
+    /// <returns>What the probe saw and the verdict; <see cref="TopologyReport.Safe"/> is the gate.</returns>
     public async Task<TopologyReport> VerifyAsync(string connectionString, TopologyProbeOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new TopologyProbeOptions();

@@ -12,12 +12,17 @@ public sealed record AuditCursor(DateTimeOffset CapturedAt, long Id)
 {
     private const string Version = "c1";
 
+    /// <summary>The opaque base64url form handed to clients as the next page's cursor.</summary>
     public string Encode()
     {
         var micros = (CapturedAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
         return Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Version}.{micros}.{Id}")));
     }
 
+    /// <summary>Reads a cursor produced by <see cref="Encode"/>.</summary>
+    /// <param name="value">The cursor as the client sent it back.</param>
+    /// <returns>The position to continue after.</returns>
+    /// <exception cref="AuditQueryException">The value is not a cursor this version issued (<see cref="AuditQueryError.Malformed"/>, parameter <c>cursor</c>).</exception>
     public static AuditCursor Decode(string value)
     {
         try

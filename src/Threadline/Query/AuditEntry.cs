@@ -4,6 +4,27 @@ using Npgsql;
 namespace Threadline.Query;
 
 /// <summary>One captured change with the context of its transaction: what a timeline, history or export row shows.</summary>
+/// <param name="Id">The change's id in <c>changes</c>.</param>
+/// <param name="TransactionId">The audit transaction the change belongs to (<c>transactions.id</c>, not the PostgreSQL xid).</param>
+/// <param name="TableSchema">The changed table's schema.</param>
+/// <param name="TableName">The changed table's name.</param>
+/// <param name="Op"><c>insert</c>, <c>update</c>, <c>delete</c>, <c>truncate</c> or <c>baseline</c> (a row's image when capture began).</param>
+/// <param name="RowKey">The row's key columns with their JSON types, for example <c>{"id": 42}</c>; null for a truncate.</param>
+/// <param name="DataAfter">The whole row after an insert, update or baseline, with excluded columns left out and masked ones replaced.</param>
+/// <param name="ChangedFields">The columns an update changed; null for other operations.</param>
+/// <param name="DataBefore">The previous values of the changed columns (update) or the whole previous row (delete), redacted the same way.</param>
+/// <param name="CapturedAt">When the change was captured (the statement's clock time).</param>
+/// <param name="TransactionStartedAt">When the change's transaction began.</param>
+/// <param name="ActorType">The actor's type (<c>user</c>, <c>job</c>, ...); null when the transaction carried no context.</param>
+/// <param name="ActorId">The actor's id; null for an anonymous actor or no context.</param>
+/// <param name="OnBehalfOfType">The type of the actor the work was done for, if any.</param>
+/// <param name="OnBehalfOfId">The id of the actor the work was done for, if any.</param>
+/// <param name="RequestId">The request id from the transaction's context.</param>
+/// <param name="CorrelationId">The correlation id from the transaction's context.</param>
+/// <param name="TraceId">The trace id from the transaction's context.</param>
+/// <param name="JobId">The job or message id from the transaction's context.</param>
+/// <param name="Source">The subsystem that wrote (<c>http</c>, <c>job</c>, <c>baseline</c>, ...).</param>
+/// <param name="ActionId">The semantic action recorded in the same transaction, if any.</param>
 /// <param name="ContextRefused">
 /// Set when the transaction had a context that was not used for attribution: <c>stale</c> (left on the connection by an
 /// earlier transaction, for example a session-level set behind a pooler) or <c>unstamped</c> (set without the bridges'
@@ -69,8 +90,12 @@ public enum RowStateKind
     NoHistory,
 }
 
+/// <summary>The answer of a point-in-time query about one row.</summary>
+/// <param name="State">Whether the row existed then, or why that cannot be said.</param>
+/// <param name="Data">The row's (redacted) image when it existed; null otherwise.</param>
 /// <param name="ChangeId">The change that decided the answer, if any.</param>
 /// <param name="AuditingSince">When capture began on the table (null when the table was never captured).</param>
+/// <param name="ChangedAt">When the deciding change was captured, if any.</param>
 public sealed record RowState(RowStateKind State, JsonElement? Data, long? ChangeId, DateTimeOffset? ChangedAt, DateTimeOffset? AuditingSince);
 
 /// <summary>One field of a change: before and after, and whether the values are masked placeholders.</summary>

@@ -7,6 +7,7 @@ using Threadline.Schema;
 
 namespace Threadline.Query;
 
+/// <summary>The formats <see cref="AuditExporter"/> writes.</summary>
 public enum AuditExportFormat
 {
     /// <summary>RFC 4180: header row, CRLF line ends, fields quoted when needed; JSON columns as JSON text.</summary>
@@ -30,8 +31,10 @@ public sealed record AuditExportResult(long Rows, bool Truncated);
 /// </summary>
 public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaOptions? options = null)
 {
+    /// <summary>The largest <c>maxRows</c> an export accepts.</summary>
     public const int MaxRowsLimit = 1_000_000;
 
+    /// <summary>The columns of every export, in order: the CSV header and the JSON property names.</summary>
     public static readonly string[] Columns =
     [
         "id", "transaction_id", "captured_at", "table_schema", "table_name", "op", "row_key", "changed_fields", "data_before", "data_after",
@@ -42,6 +45,9 @@ public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaO
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
     private readonly AuditSql _sql = new(options ?? ThreadlineSchemaOptions.Default);
 
+    /// <summary>The HTTP content type of an export in <paramref name="format"/>.</summary>
+    /// <param name="format">The export's format.</param>
+    /// <returns><c>text/csv; charset=utf-8; header=present</c>, <c>application/x-ndjson</c> or <c>application/json</c>.</returns>
     public static string ContentType(AuditExportFormat format) => format switch
     {
         AuditExportFormat.Csv => "text/csv; charset=utf-8; header=present",
@@ -49,7 +55,18 @@ public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaO
         _ => "application/json",
     };
 
+    /// <summary>
+    /// Writes the changes matching <paramref name="filter"/>, oldest first, up to <paramref name="maxRows"/>, to
+    /// <paramref name="output"/>. Reads in one read-only REPEATABLE READ transaction on a connection of its own; changes nothing.
+    /// </summary>
+    /// <param name="filter">Which changes to export.</param>
+    /// <param name="format">CSV, NDJSON or one JSON document.</param>
+    /// <param name="output">Where the rows go; written to as they are read and not closed.</param>
+    /// <param name="maxRows">At most this many rows (1 to <see cref="MaxRowsLimit"/>); the result says when more matched.</param>
     /// <param name="beforeFirstByte">Called with the truncation flag before anything is written, e.g. to set response headers.</param>
+    /// <param name="cancellationToken">Cancels the export; what was already written to <paramref name="output"/> stays there.</param>
+    /// <returns>How many rows were written and whether more matched.</returns>
+    /// <exception cref="AuditQueryException"><paramref name="maxRows"/> is outside 1 to <see cref="MaxRowsLimit"/>.</exception>
     public async Task<AuditExportResult> ExportAsync(
         AuditFilter filter, AuditExportFormat format, Stream output, int maxRows,
         Func<bool, Task>? beforeFirstByte = null, CancellationToken cancellationToken = default)

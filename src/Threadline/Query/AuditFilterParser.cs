@@ -15,19 +15,29 @@ public sealed record AuditQuery(AuditFilter Filter, AuditCursor? Cursor, int Lim
 /// </summary>
 public static partial class AuditFilterParser
 {
+    /// <summary>The page size when the query gives no <c>limit</c>.</summary>
     public const int DefaultLimit = 50;
+    /// <summary>The largest accepted <c>limit</c>.</summary>
     public const int MaxLimit = 500;
 
+    /// <summary>The filter parameter names, each mapping to one <see cref="AuditFilter"/> property (names are case-sensitive).</summary>
     public static IReadOnlyList<string> FilterParameters { get; } =
     [
         "schema", "table", "key", "actorType", "actorId", "onBehalfOfType", "onBehalfOfId", "op", "from", "to",
         "correlationId", "requestId", "jobId", "traceId", "actionId", "actionName", "transactionId",
     ];
 
+    /// <summary>The paging parameter names: <c>cursor</c>, <c>limit</c> and <c>order</c> (<c>desc</c>, the default, or <c>asc</c>).</summary>
     public static IReadOnlyList<string> PagingParameters { get; } = ["cursor", "limit", "order"];
 
+    /// <summary>Parses query-string pairs (filter, paging and the caller's extra parameters) into a query; no SQL runs.</summary>
     /// <param name="pairs">Each parameter with all its values (a repeated parameter is refused).</param>
     /// <param name="extraParameters">Parameters the caller handles itself (for example export's <c>format</c>); returned in <see cref="AuditQuery.Extras"/>.</param>
+    /// <returns>The filter, cursor, limit and order, and the values of the extra parameters.</returns>
+    /// <exception cref="AuditQueryException">
+    /// A parameter is unknown, repeated or malformed (<see cref="AuditQueryError.Malformed"/>), or the parameters contradict
+    /// each other, such as <c>key</c> without <c>table</c> (<see cref="AuditQueryError.Invalid"/>); the exception names it.
+    /// </exception>
     public static AuditQuery Parse(IEnumerable<KeyValuePair<string, string?[]>> pairs, IReadOnlyCollection<string>? extraParameters = null)
     {
         ArgumentNullException.ThrowIfNull(pairs);

@@ -13,7 +13,9 @@ public enum AuditQueryError
 /// <summary>A query filter, cursor or option was refused; <see cref="Parameter"/> names the culprit.</summary>
 public sealed class AuditQueryException(AuditQueryError error, string parameter, string message) : Exception(message)
 {
+    /// <summary>Whether a parameter was malformed (HTTP 400) or the combination is invalid (HTTP 422).</summary>
     public AuditQueryError Error { get; } = error;
 
+    /// <summary>The name of the parameter at fault, as the caller wrote it.</summary>
     public string Parameter { get; } = parameter;
 }

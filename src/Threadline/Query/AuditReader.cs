@@ -48,6 +48,17 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
     public Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) =>
         QueryAsync(query.Filter, query.Cursor, query.Limit, query.Order, cancellationToken);
 
+    /// <summary>
+    /// A page of changes matching <paramref name="filter"/>, each with its transaction's context, in <paramref name="order"/>;
+    /// one indexed query as the reader role.
+    /// </summary>
+    /// <param name="filter">Which changes.</param>
+    /// <param name="cursor">Where the previous page ended; <see langword="null"/> for the first page.</param>
+    /// <param name="limit">Page size, 1 to <see cref="AuditFilterParser.MaxLimit"/>.</param>
+    /// <param name="order">Newest or oldest first; keep it the same across pages.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The page, with the cursor of the next page or <see langword="null"/> on the last.</returns>
+    /// <exception cref="AuditQueryException"><paramref name="limit"/> is out of range.</exception>
     public async Task<AuditPage> QueryAsync(AuditFilter filter, AuditCursor? cursor = null, int limit = AuditFilterParser.DefaultLimit, AuditOrder order = AuditOrder.NewestFirst, CancellationToken cancellationToken = default)
     {
         if (limit is < 1 or > AuditFilterParser.MaxLimit)
@@ -81,6 +92,10 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
     public Task<AuditPage> GetRowHistoryAsync(string schema, string table, JsonObject key, AuditCursor? cursor = null, int limit = AuditFilterParser.DefaultLimit, CancellationToken cancellationToken = default) =>
         QueryAsync(new AuditFilter { Schema = schema, Table = table, RowKey = key }, cursor, limit, AuditOrder.OldestFirst, cancellationToken);
 
+    /// <summary>One change with its transaction's context.</summary>
+    /// <param name="id">The change's id.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The change, or <see langword="null"/> when there is none with that id (never captured, or purged).</returns>
     public async Task<AuditEntry?> GetChangeAsync(long id, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand();
@@ -192,6 +207,10 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
         return activity;
     }
 
+    /// <summary>One semantic action recorded with <c>threadline.record_action</c>.</summary>
+    /// <param name="id">The action's id.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The action, or <see langword="null"/> when there is none with that id.</returns>
     public async Task<AuditAction?> GetActionAsync(long id, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""
@@ -210,6 +229,10 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
             reader.GetFieldValue<DateTimeOffset>(10));
     }
 
+    /// <summary>One audited transaction with its context: who, for whom, and the request, correlation, trace and job ids.</summary>
+    /// <param name="id">The audit transaction id (<c>transactions.id</c>, not the PostgreSQL xid).</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The transaction, or <see langword="null"/> when there is none with that id.</returns>
     public async Task<AuditTransaction?> GetTransactionAsync(long id, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
@@ -231,6 +254,10 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
             AuditEntry.Text(reader, 9), AuditEntry.Text(reader, 10), AuditEntry.Text(reader, 11), reader.IsDBNull(12) ? null : reader.GetInt64(12));
     }
 
+    /// <summary>Every change of one audited transaction, in capture order.</summary>
+    /// <param name="transactionId">The audit transaction id.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The changes; empty when the transaction has none left or does not exist.</returns>
     public async Task<IReadOnlyList<AuditChange>> GetChangesAsync(long transactionId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(

@@ -19,10 +19,13 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
 {
     private static readonly Lazy<IReadOnlyList<SchemaMigration>> EmbeddedMigrations = new(LoadMigrations);
 
+    /// <summary>The schema and role names this installer renders the migrations with.</summary>
     public ThreadlineSchemaOptions Options { get; } = options ?? ThreadlineSchemaOptions.Default;
 
+    /// <summary>The migrations embedded in this version of the library, in version order.</summary>
     public static IReadOnlyList<SchemaMigration> Migrations => EmbeddedMigrations.Value;
 
+    /// <summary>The schema version this library installs and expects.</summary>
     public static int LatestVersion => Migrations[^1].Version;
 
     /// <summary>

@@ -3,6 +3,7 @@ namespace Threadline.Schema;
 /// <summary>Where the audit tables live and which roles own, read, purge and write them.</summary>
 public sealed record ThreadlineSchemaOptions
 {
+    /// <summary>Schema <c>threadline</c> with the roles <c>threadline_owner</c>, <c>threadline_reader</c>, <c>threadline_retention</c> and <c>threadline_writer</c>.</summary>
     public static ThreadlineSchemaOptions Default { get; } = new();
 
     /// <summary>The dedicated schema of the audit tables.</summary>

@@ -15,7 +15,15 @@ public sealed class AuditSealer(ThreadlineSchemaOptions? options = null)
     private string Schema => SqlIdentifier.Quote(_options.Schema);
 
     /// <summary>Seals what became visible since the previous seal.</summary>
+    /// <remarks>
+    /// Calls <c>threadline.seal()</c> in one REPEATABLE READ transaction: it hashes the rows that became visible since the
+    /// previous seal into blocks (<c>seal_blocks</c>) and inserts one row into <c>seals</c>, chained to the previous seal. No
+    /// audit row changes.
+    /// </remarks>
+    /// <param name="connection">An open connection as the owner or a role in the retention group.</param>
     /// <param name="skipIfNothingNew">Write no seal (and return null) when nothing new is visible; the first seal is always written.</param>
+    /// <param name="cancellationToken">Cancels the seal; nothing is written unless it commits.</param>
+    /// <returns>The new seal, or <see langword="null"/> when <paramref name="skipIfNothingNew"/> skipped it.</returns>
     public async Task<AuditSeal?> SealAsync(NpgsqlConnection connection, bool skipIfNothingNew = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);

@@ -1,5 +1,6 @@
 namespace Threadline.Operations.Integrity;
 
+/// <summary>The kinds of tampering or damage <see cref="IntegrityVerifier"/> reports.</summary>
 public enum IntegrityProblem
 {
     /// <summary>A sealed row whose content is no longer what was sealed.</summary>

@@ -20,7 +20,14 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
 
     private string S => SqlIdentifier.Quote(_options.Schema);
 
+    /// <summary>
+    /// Recomputes every seal and the hashes of the rows it covers, in one REPEATABLE READ snapshot, and reports rows changed,
+    /// deleted without a purge-log entry, inserted into sealed history or orphaned, and a broken chain. Reads only.
+    /// </summary>
+    /// <param name="connection">An open connection as a role that can read the audit schema (the reader group will do).</param>
     /// <param name="anchor">An exported anchor: its seal must still be in the chain with the same hash.</param>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <returns>The report; <see cref="IntegrityReport.Intact"/> is what a gate should use.</returns>
     public async Task<IntegrityReport> VerifyAsync(NpgsqlConnection connection, SealAnchor? anchor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);

@@ -8,6 +8,14 @@ namespace Threadline.Operations.Integrity;
 /// rewrite rows and seals alike; they cannot rewrite this copy, so verify against it catches a rewritten chain.
 /// Row counts are totals over the chain up to this seal.
 /// </summary>
+/// <param name="Format">Always <see cref="CurrentFormat"/>; lets a reader refuse a format it does not know.</param>
+/// <param name="Schema">The audit schema the seal belongs to.</param>
+/// <param name="SealId">The anchored seal's id.</param>
+/// <param name="SealedAt">When the anchored seal was written.</param>
+/// <param name="Hash">The anchored seal's chained SHA-256, 64 lower-case hex digits.</param>
+/// <param name="Transactions">Transaction rows sealed over the chain up to this seal.</param>
+/// <param name="Changes">Change rows sealed over the chain up to this seal.</param>
+/// <param name="PurgeEntries">Purge-log rows sealed over the chain up to this seal.</param>
 public sealed record SealAnchor(
     string Format,
     string Schema,
@@ -18,10 +26,12 @@ public sealed record SealAnchor(
     long Changes,
     long PurgeEntries)
 {
+    /// <summary>The format marker this version writes and accepts.</summary>
     public const string CurrentFormat = "threadline-seal-anchor/1";
 
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>The anchor as indented JSON with camelCase names, the form <see cref="Parse"/> reads back.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
     /// <summary>Reads an anchor; throws <see cref="FormatException"/> saying what is wrong with it.</summary>
@@ -50,6 +60,7 @@ public sealed record SealAnchor(
         return anchor;
     }
 
+    /// <summary>One line for people: seal id, time and hash. Not part of the JSON.</summary>
     [JsonIgnore]
     public string Summary => $"seal {SealId} of {SealedAt:u}, hash {Hash}";
 }
