@@ -10,6 +10,8 @@ namespace Threadline.AspNetCore;
 /// Seals the audit trail on an interval (the first seal right at start). A failed run is logged and retried at the
 /// next tick: a missed seal loses nothing, the next one covers what it would have.
 /// </summary>
+/// <param name="options">The sealing options, validated at start by <see cref="ThreadlineSealingExtensions.AddThreadlineSealing"/>.</param>
+/// <param name="logger">Receives each seal and each failed run.</param>
 public sealed partial class AuditSealingService(IOptions<ThreadlineSealingOptions> options, ILogger<AuditSealingService> logger) : BackgroundService
 {
     /// <summary>

@@ -10,6 +10,9 @@ namespace Threadline.AspNetCore;
 /// only other captured tables have problems. Results are cached briefly, since health endpoints are polled often.
 /// Needs catalog access and SELECT on captured_tables, which the writer and reader roles have.
 /// </summary>
+/// <param name="connectionString">Gives the connection string at each check (a role that can read the catalog and <c>captured_tables</c>).</param>
+/// <param name="expectation">The tables that must be captured.</param>
+/// <param name="cacheFor">How long a result is reused before the database is asked again.</param>
 public sealed class ThreadlineCoverageHealthCheck(Func<string> connectionString, CoverageExpectation expectation, TimeSpan cacheFor) : IHealthCheck
 {
     private readonly SemaphoreSlim _gate = new(1, 1);

@@ -10,6 +10,8 @@ namespace Threadline.EntityFrameworkCore;
 /// <c>set_config</c> that adds no result set, and the statements of one command share one implicit transaction.
 /// Writes inside a transaction are stamped once per transaction (see <see cref="ThreadlineTransactionInterceptor"/>).
 /// </summary>
+/// <param name="accessor">Supplies the current audit context.</param>
+/// <param name="stamped">Shared with the <see cref="ThreadlineTransactionInterceptor"/> of the same context options.</param>
 public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor, StampedTransactions stamped) : DbCommandInterceptor
 {
     internal const string ParameterName = "threadline_context";

@@ -14,6 +14,9 @@ namespace Threadline.EntityFrameworkCore;
 /// SaveChanges batch statement by statement, so the context cannot ride as an extra statement in that batch.
 /// Around the commit of a stamped transaction it emits the <c>threadline.audit</c> span (<see cref="AuditSpan"/>).
 /// </summary>
+/// <param name="accessor">Supplies the current audit context.</param>
+/// <param name="stamped">Shared with the <see cref="ThreadlineCommandInterceptor"/> of the same context options.</param>
+/// <param name="auditUrlTemplate">A page showing an audit transaction, with <c>{id}</c> for its id, put on the audit span; null for none.</param>
 public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor accessor, StampedTransactions stamped, string? auditUrlTemplate = null)
     : DbTransactionInterceptor, ISaveChangesInterceptor
 {

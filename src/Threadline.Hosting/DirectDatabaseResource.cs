@@ -3,6 +3,9 @@ using Aspire.Hosting.ApplicationModel;
 namespace Threadline.Hosting;
 
 /// <summary>A database on a server, addressed directly (not through the pooler). Used for DDL and schema installation.</summary>
+/// <param name="name">The resource's name in the AppHost.</param>
+/// <param name="databaseName">The database on the server.</param>
+/// <param name="parent">The server resource.</param>
 public sealed class DirectDatabaseResource(string name, string databaseName, IResourceWithConnectionString parent)
     : Resource(name), IResourceWithParent<IResourceWithConnectionString>, IResourceWithConnectionString
 {

@@ -4,6 +4,11 @@ using Aspire.Hosting.ApplicationModel;
 namespace Threadline.Hosting;
 
 /// <summary>PostgreSQL run from the local <c>postgres</c> executable, in a cluster created for this run.</summary>
+/// <param name="name">The resource's name in the AppHost.</param>
+/// <param name="command">The executable to run.</param>
+/// <param name="workingDirectory">The folder it runs in.</param>
+/// <param name="password">The superuser's password.</param>
+/// <param name="port">The TCP port to listen on at 127.0.0.1.</param>
 public sealed class LocalPostgresServerResource(string name, string command, string workingDirectory, ParameterResource password, int port)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {

@@ -3,6 +3,8 @@ using Aspire.Hosting.ApplicationModel;
 namespace Threadline.Hosting;
 
 /// <summary>PgBouncer as a container (container runtime), reading its rendered configuration from a bind mount.</summary>
+/// <param name="name">The resource's name in the AppHost.</param>
+/// <param name="settings">What PgBouncer's configuration is rendered from.</param>
 public sealed class PgBouncerContainerResource(string name, PgBouncerSettings settings)
     : ContainerResource(name), IPgBouncerResource
 {

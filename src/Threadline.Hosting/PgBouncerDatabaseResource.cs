@@ -6,6 +6,10 @@ namespace Threadline.Hosting;
 /// A database reached through PgBouncer as one user. Its connection string carries the Npgsql settings a
 /// transaction pooler needs: no DISCARD ALL on reuse and no prepared statements.
 /// </summary>
+/// <param name="name">The resource's name in the AppHost.</param>
+/// <param name="parent">The pooler.</param>
+/// <param name="user">The login role.</param>
+/// <param name="password">The login role's password.</param>
 public sealed class PgBouncerDatabaseResource(string name, IPgBouncerResource parent, string user, ParameterResource password)
     : Resource(name), IResourceWithParent<IPgBouncerResource>, IResourceWithConnectionString
 {

@@ -9,6 +9,8 @@ namespace Threadline.MassTransit;
 /// A message whose headers carry a malformed actor is faulted (and lands in the error queue), never consumed
 /// under a made-up identity.
 /// </summary>
+/// <typeparam name="T">The consumed message type.</typeparam>
+/// <param name="accessor">Where the restored context is made current.</param>
 public sealed class AuditContextConsumeFilter<T>(IAuditContextAccessor accessor) : IFilter<ConsumeContext<T>>
     where T : class
 {

@@ -3,6 +3,8 @@ using MassTransit;
 namespace Threadline.MassTransit;
 
 /// <summary>Writes the current audit context into the headers of every published message.</summary>
+/// <typeparam name="T">The published message type.</typeparam>
+/// <param name="accessor">Supplies the current audit context.</param>
 public sealed class AuditContextPublishFilter<T>(IAuditContextAccessor accessor) : IFilter<PublishContext<T>>
     where T : class
 {
@@ -26,6 +28,8 @@ public sealed class AuditContextPublishFilter<T>(IAuditContextAccessor accessor)
 }
 
 /// <summary>Writes the current audit context into the headers of every sent message.</summary>
+/// <typeparam name="T">The sent message type.</typeparam>
+/// <param name="accessor">Supplies the current audit context.</param>
 public sealed class AuditContextSendFilter<T>(IAuditContextAccessor accessor) : IFilter<SendContext<T>>
     where T : class
 {
