@@ -27,12 +27,17 @@ public sealed record CapturedTable(
 }
 
 /// <summary>What <see cref="CaptureManager.ApplyAsync"/> did, table by table ("schema.table").</summary>
+/// <param name="Enabled">Tables whose capture was enabled.</param>
+/// <param name="Changed">Tables whose capture got new options or was regenerated.</param>
+/// <param name="Unchanged">Tables already captured as asked.</param>
+/// <param name="Disabled">Captured tables that were not listed and were disabled (only with <c>disableUnlisted</c>).</param>
 public sealed record CaptureApplyResult(IReadOnlyList<string> Enabled, IReadOnlyList<string> Changed, IReadOnlyList<string> Unchanged, IReadOnlyList<string> Disabled);
 
 /// <summary>
 /// Enables, changes and disables capture per table. Every call is idempotent and runs in one transaction on a
 /// direct connection, as DDL should.
 /// </summary>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
 {
     /// <summary>The schema and role names of the installation this manager works on.</summary>

@@ -5,6 +5,10 @@ using Threadline.Schema;
 namespace Threadline.Capture;
 
 /// <summary>A table as the catalog describes it: its columns and primary key.</summary>
+/// <param name="Schema">The table's schema.</param>
+/// <param name="Table">The table's name.</param>
+/// <param name="Columns">Its live columns, in column order.</param>
+/// <param name="PrimaryKey">Its primary key columns, in key order; empty without a primary key.</param>
 public sealed record TableDefinition(string Schema, string Table, IReadOnlyList<string> Columns, IReadOnlyList<string> PrimaryKey);
 
 /// <summary>

@@ -16,6 +16,7 @@ namespace Threadline.Operations;
 /// or before the oldest change retention kept, are counted apart: whether they were audited cannot be told.
 /// Needs SELECT on the captured tables and on the audit tables (the owner, or a role in both groups).
 /// </summary>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
 {
     private const ulong Epoch = 1UL << 32;

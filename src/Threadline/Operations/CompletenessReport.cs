@@ -1,6 +1,8 @@
 namespace Threadline.Operations;
 
 /// <summary>The completeness check of some captured tables, with what such a check cannot know.</summary>
+/// <param name="Tables">One result per checked table.</param>
+/// <param name="CannotBeKnown">What no such check can see (<see cref="Limits"/>), to show beside the result.</param>
 public sealed record CompletenessReport(IReadOnlyList<TableCompleteness> Tables, IReadOnlyList<string> CannotBeKnown)
 {
     /// <summary>No checked table has an unaudited live row.</summary>

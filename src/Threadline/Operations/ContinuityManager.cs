@@ -7,6 +7,13 @@ using static Threadline.NpgsqlExecution;
 namespace Threadline.Operations;
 
 /// <summary>Whether a table that already holds data can move under capture, and what to know first.</summary>
+/// <param name="Table">The table, "schema.table".</param>
+/// <param name="Ready">Whether capture can be enabled now: no problems.</param>
+/// <param name="AlreadyCaptured">Whether the table is captured already (a baseline would then sit in the middle of its history).</param>
+/// <param name="EstimatedRows">The planner's row estimate: what a baseline would write, roughly.</param>
+/// <param name="KeyColumns">The key columns capture would record.</param>
+/// <param name="OtherTriggers">The table's other triggers, which may write to other tables.</param>
+/// <param name="Problems">Why it is not ready, each in words; empty when ready.</param>
 public sealed record ContinuityReport(
     string Table,
     bool Ready,
@@ -17,6 +24,9 @@ public sealed record ContinuityReport(
     IReadOnlyList<string> Problems);
 
 /// <summary>What enabling capture on an existing table did.</summary>
+/// <param name="Capture">The table's capture as now registered.</param>
+/// <param name="BaselineRows">Baseline changes written, one per existing row; 0 without a baseline.</param>
+/// <param name="TransactionId">The audit transaction that holds the baseline; <see langword="null"/> without one.</param>
 public sealed record BaselineResult(CapturedTable Capture, long BaselineRows, long? TransactionId);
 
 /// <summary>
@@ -26,6 +36,7 @@ public sealed record BaselineResult(CapturedTable Capture, long BaselineRows, lo
 /// back until it commits, so no change can slip between the baseline and capture. Point-in-time queries then answer
 /// from the cutover on; baselines are marked op = 'baseline' and are never reported as someone's change.
 /// </summary>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class ContinuityManager(ThreadlineSchemaOptions? options = null)
 {
     /// <summary>The actor of baseline changes: <c>system:threadline-baseline</c>, so nobody is blamed for existing rows.</summary>

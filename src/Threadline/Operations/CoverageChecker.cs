@@ -42,6 +42,9 @@ public enum CoverageStatus
 }
 
 /// <summary>One finding; <see cref="Table"/> is schema.table.</summary>
+/// <param name="Table">The table, schema.table.</param>
+/// <param name="Status">What was found.</param>
+/// <param name="Detail">The finding in words, with what to do about it.</param>
 public sealed record CoverageFinding(string Table, CoverageStatus Status, string Detail)
 {
     /// <summary>Whether the finding needs attention: anything but covered or deliberately uncovered.</summary>
@@ -62,6 +65,8 @@ public sealed record CoverageExpectation
 }
 
 /// <summary>All findings; <see cref="RequiredHealthy"/> is what a health check or CI gate should use.</summary>
+/// <param name="Findings">One finding per table in scope or captured.</param>
+/// <param name="RequiredTables">The tables (schema.table) that had to be captured: the named ones and those of the required schemas.</param>
 public sealed record CoverageReport(IReadOnlyList<CoverageFinding> Findings, IReadOnlySet<string> RequiredTables)
 {
     /// <summary>No problem on any required table.</summary>
@@ -76,6 +81,7 @@ public sealed record CoverageReport(IReadOnlyList<CoverageFinding> Findings, IRe
 /// the audit schema, and whether each is enabled and points at the table's own function. Schema-aware throughout.
 /// Needs only catalog access and SELECT on captured_tables (the writer and reader roles have it).
 /// </summary>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
 {
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;

@@ -17,6 +17,7 @@ public enum PartitionInterval
 /// whole partitions instead of deleting rows. Partitions are created ahead (and again by every purge); a default
 /// partition catches anything outside them, so a missed run never loses a change.
 /// </summary>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class PartitioningManager(ThreadlineSchemaOptions? options = null)
 {
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;

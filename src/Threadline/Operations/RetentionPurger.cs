@@ -12,6 +12,7 @@ namespace Threadline.Operations;
 /// actions. Each batch writes a purge-log entry (ids and digest of what it removed) in the same statement, so verify
 /// integrity counts purged rows as purged, not as tampering. Run it as a role in the retention group.
 /// </summary>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
 {
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;

@@ -22,6 +22,22 @@ public sealed record TopologyProbeOptions
 }
 
 /// <summary>What the probe observed, and the verdict.</summary>
+/// <param name="Safe">The verdict: no misattribution, no context outlived its transaction, no other problem.</param>
+/// <param name="Problems">Each problem found, in words.</param>
+/// <param name="Clients">Concurrent clients used.</param>
+/// <param name="Transactions">Probe transactions run, over all clients.</param>
+/// <param name="DistinctBackends">PostgreSQL backends (server process ids) seen.</param>
+/// <param name="BackendsSharedBetweenClients">Whether fewer backends than clients served them, so a pooler shares connections.</param>
+/// <param name="BackendChangesBetweenTransactions">Whether a client's transactions ran on different backends (transaction pooling).</param>
+/// <param name="Misattributions">Transactions that read another transaction's actor; any is unsafe.</param>
+/// <param name="ContextLeaks">Times a transaction-local context was visible after its transaction; any is unsafe.</param>
+/// <param name="SessionStateLeaks">Whether a session-level setting leaked to other clients; <see langword="null"/> when not probed.</param>
+/// <param name="ServerVersion">The PostgreSQL server version.</param>
+/// <param name="PoolerProduct">The pooler detected (for example PgBouncer); <see langword="null"/> when none was detected.</param>
+/// <param name="PoolMode">The pool mode reported by the pooler, or inferred from the backends seen.</param>
+/// <param name="ClientPoolSettings">Npgsql's pooling settings of the connection string.</param>
+/// <param name="PreparePolicy">Whether Npgsql prepares statements automatically (a transaction pooler needs it off).</param>
+/// <param name="EnvironmentClass">The environment's name from the options.</param>
 public sealed record TopologyReport(
     bool Safe,
     IReadOnlyList<string> Problems,

@@ -8,6 +8,8 @@ namespace Threadline.Query;
 /// Where a page ended: the capture time and id of its last change. Opaque to clients (base64url); stable because
 /// (captured_at, id) is unique and every page is ordered by it.
 /// </summary>
+/// <param name="CapturedAt">The capture time of the page's last change.</param>
+/// <param name="Id">The id of the page's last change.</param>
 public sealed record AuditCursor(DateTimeOffset CapturedAt, long Id)
 {
     private const string Version = "c1";

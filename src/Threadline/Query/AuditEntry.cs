@@ -69,6 +69,8 @@ public sealed record AuditEntry(
 }
 
 /// <summary>A page of entries and the cursor of the next page (null on the last page).</summary>
+/// <param name="Items">The page's changes, in the order asked for.</param>
+/// <param name="NextCursor">Pass it back for the next page; <see langword="null"/> on the last page.</param>
 public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, string? NextCursor);
 
 /// <summary>How a row stood at a point in time.</summary>
@@ -99,15 +101,40 @@ public enum RowStateKind
 public sealed record RowState(RowStateKind State, JsonElement? Data, long? ChangeId, DateTimeOffset? ChangedAt, DateTimeOffset? AuditingSince);
 
 /// <summary>One field of a change: before and after, and whether the values are masked placeholders.</summary>
+/// <param name="Field">The column's name.</param>
+/// <param name="Before">The value before the change (for an unchanged column of an update, its current value); <see langword="null"/> for an insert.</param>
+/// <param name="After">The value after the change; <see langword="null"/> after a delete.</param>
+/// <param name="Changed">Whether the change altered this column.</param>
+/// <param name="Masked">Whether the values are the mask placeholder, not the real values.</param>
 public sealed record FieldDiff(string Field, JsonElement? Before, JsonElement? After, bool Changed, bool Masked);
 
 /// <summary>A change seen field by field.</summary>
+/// <param name="Change">The change with its transaction's context.</param>
+/// <param name="Fields">Each recorded column, before and after.</param>
 public sealed record ChangeDiff(AuditEntry Change, IReadOnlyList<FieldDiff> Fields);
 
 /// <summary>What an actor changed in a window, per table and operation.</summary>
+/// <param name="TableSchema">The changed table's schema.</param>
+/// <param name="TableName">The changed table's name.</param>
+/// <param name="Op">The operation (insert, update, delete, truncate).</param>
+/// <param name="Changes">Changes of this kind on this table.</param>
+/// <param name="Transactions">Transactions they were made in.</param>
+/// <param name="First">When the first of them was captured.</param>
+/// <param name="Last">When the last of them was captured.</param>
 public sealed record ActorActivity(string TableSchema, string TableName, string Op, long Changes, long Transactions, DateTimeOffset First, DateTimeOffset Last);
 
 /// <summary>A semantic action recorded with <c>threadline.record_action</c>.</summary>
+/// <param name="Id">The action's id.</param>
+/// <param name="Name">What was done, as recorded (for example <c>post.publish</c>).</param>
+/// <param name="Status"><c>ok</c> or <c>error</c>.</param>
+/// <param name="Reason">Why, in the caller's words; <see langword="null"/> for none.</param>
+/// <param name="ActorType">The type of the actor who recorded it.</param>
+/// <param name="ActorId">The actor's id; <see langword="null"/> for an anonymous actor.</param>
+/// <param name="RequestId">The request id from the transaction's context.</param>
+/// <param name="CorrelationId">The correlation id from the transaction's context.</param>
+/// <param name="JobId">The job or message id from the transaction's context.</param>
+/// <param name="TraceId">The trace id from the transaction's context.</param>
+/// <param name="RecordedAt">When the action was recorded.</param>
 public sealed record AuditAction(
     long Id, string Name, string Status, string? Reason, string ActorType, string? ActorId, string? RequestId,
     string? CorrelationId, string? JobId, string? TraceId, DateTimeOffset RecordedAt);

@@ -29,6 +29,8 @@ public sealed record AuditExportResult(long Rows, bool Truncated);
 /// size. The truncation check and the rows come from one read-only snapshot, so the flag is exact and known before
 /// the first byte (an HTTP response can carry it as a header). Redaction is whatever capture stored.
 /// </summary>
+/// <param name="dataSource">Connections as the reader role; each export opens one of its own.</param>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaOptions? options = null)
 {
     /// <summary>The largest <c>maxRows</c> an export accepts.</summary>

@@ -6,6 +6,11 @@ using System.Text.RegularExpressions;
 namespace Threadline.Query;
 
 /// <summary>A filter with its paging, as parsed from a query string.</summary>
+/// <param name="Filter">Which changes.</param>
+/// <param name="Cursor">Where to continue; <see langword="null"/> for the first page.</param>
+/// <param name="Limit">The page size.</param>
+/// <param name="Order">Newest or oldest first.</param>
+/// <param name="Extras">The values of the caller's own parameters, by name.</param>
 public sealed record AuditQuery(AuditFilter Filter, AuditCursor? Cursor, int Limit, AuditOrder Order, IReadOnlyDictionary<string, string> Extras);
 
 /// <summary>

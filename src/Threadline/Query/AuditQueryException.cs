@@ -11,6 +11,9 @@ public enum AuditQueryError
 }
 
 /// <summary>A query filter, cursor or option was refused; <see cref="Parameter"/> names the culprit.</summary>
+/// <param name="error">Malformed or invalid.</param>
+/// <param name="parameter">The parameter at fault.</param>
+/// <param name="message">What is wrong with it and what is accepted.</param>
 public sealed class AuditQueryException(AuditQueryError error, string parameter, string message) : Exception(message)
 {
     /// <summary>Whether a parameter was malformed (HTTP 400) or the combination is invalid (HTTP 422).</summary>

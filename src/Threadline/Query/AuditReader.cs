@@ -7,6 +7,19 @@ using Threadline.Schema;
 namespace Threadline.Query;
 
 /// <summary>A captured database transaction and who was behind it.</summary>
+/// <param name="Id">The audit transaction id (<c>transactions.id</c>, not the PostgreSQL xid).</param>
+/// <param name="StartedAt">When the database transaction began.</param>
+/// <param name="FirstChangeAt">When its first audited change was captured.</param>
+/// <param name="ActorType">The actor's type; <see langword="null"/> when the transaction carried no context.</param>
+/// <param name="ActorId">The actor's id; <see langword="null"/> for an anonymous actor or no context.</param>
+/// <param name="OnBehalfOfType">The type of the actor the work was done for, if any.</param>
+/// <param name="OnBehalfOfId">The id of the actor the work was done for, if any.</param>
+/// <param name="RequestId">The request id from the context.</param>
+/// <param name="CorrelationId">The correlation id from the context.</param>
+/// <param name="TraceId">The trace id from the context.</param>
+/// <param name="JobId">The job or message id from the context.</param>
+/// <param name="Source">The subsystem that wrote (<c>http</c>, <c>job</c>, ...).</param>
+/// <param name="ActionId">The semantic action recorded in the transaction, if any.</param>
 public sealed record AuditTransaction(
     long Id,
     DateTimeOffset StartedAt,
@@ -23,6 +36,16 @@ public sealed record AuditTransaction(
     long? ActionId);
 
 /// <summary>One captured row change. JSON columns are returned as JSON text, exactly as stored.</summary>
+/// <param name="Id">The change's id.</param>
+/// <param name="TransactionId">The audit transaction it belongs to.</param>
+/// <param name="TableSchema">The changed table's schema.</param>
+/// <param name="TableName">The changed table's name.</param>
+/// <param name="Op"><c>insert</c>, <c>update</c>, <c>delete</c>, <c>truncate</c> or <c>baseline</c>.</param>
+/// <param name="RowKey">The row's key columns, for example <c>{"id": 42}</c>; null for a truncate.</param>
+/// <param name="DataAfter">The redacted row after an insert, update or baseline.</param>
+/// <param name="ChangedFields">The columns an update changed; null for other operations.</param>
+/// <param name="DataBefore">The previous values of the changed columns (update) or the whole previous row (delete), redacted.</param>
+/// <param name="CapturedAt">When the change was captured.</param>
 public sealed record AuditChange(
     long Id,
     long TransactionId,
@@ -39,6 +62,8 @@ public sealed record AuditChange(
 /// Read side of the audit tables: timeline, row history, point-in-time state, drill-down, diffs, actor activity and
 /// actions. Use a data source whose role is the reader role. Filters are validated before any SQL runs.
 /// </summary>
+/// <param name="dataSource">Connections as the reader role.</param>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOptions? options = null)
 {
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;

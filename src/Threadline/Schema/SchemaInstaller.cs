@@ -6,15 +6,22 @@ using static Threadline.NpgsqlExecution;
 namespace Threadline.Schema;
 
 /// <summary>One versioned step of the audit schema.</summary>
+/// <param name="Version">The version this step brings the schema to.</param>
+/// <param name="Name">A short name, from the script's file name (for example <c>audit_schema</c>).</param>
+/// <param name="Sql">The step's SQL, with the schema and role placeholders not yet filled in.</param>
 public sealed record SchemaMigration(int Version, string Name, string Sql);
 
 /// <summary>The outcome of an install or upgrade.</summary>
+/// <param name="PreviousVersion">The installed version before the call; 0 when the schema was not installed.</param>
+/// <param name="CurrentVersion">The installed version after the call.</param>
+/// <param name="Applied">The versions applied by this call, in order; empty when the schema was already up to date.</param>
 public sealed record SchemaInstallResult(int PreviousVersion, int CurrentVersion, IReadOnlyList<int> Applied);
 
 /// <summary>
 /// Installs and upgrades the audit schema: idempotent, versioned, in one transaction under a transaction-scoped
 /// advisory lock. Run it on a direct PostgreSQL connection (DDL does not belong on a transaction pooler).
 /// </summary>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = null)
 {
     private static readonly Lazy<IReadOnlyList<SchemaMigration>> EmbeddedMigrations = new(LoadMigrations);

@@ -8,6 +8,7 @@ namespace Threadline.Operations.Integrity;
 /// Writes seals over the audit trail (threadline.seal() in one REPEATABLE READ transaction) and exports the latest as
 /// an anchor. Run it as the owner or a role in the retention group; a seal adds evidence and changes no audit row.
 /// </summary>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class AuditSealer(ThreadlineSchemaOptions? options = null)
 {
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;

@@ -12,6 +12,7 @@ namespace Threadline.Operations.Integrity;
 /// in SQL first; only blocks that differ are drilled into row by row. Runs in one REPEATABLE READ snapshot, as any
 /// role that can read the audit schema (the reader group will do).
 /// </summary>
+/// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
 {
     private const int MaxListed = 1_000;
