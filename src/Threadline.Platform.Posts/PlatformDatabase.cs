@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Threadline.Capture;
 using Threadline.Schema;
@@ -5,17 +6,28 @@ using Threadline.Schema;
 namespace Threadline.Platform.Posts;
 
 /// <summary>
-/// Sets up the reference platform's database on a direct connection: login roles, the Threadline audit schema,
-/// the posts table and its capture. Idempotent: every run converges to the same state.
+/// Sets up the reference platform's database on a direct connection, in the order an adopting team would: the
+/// Threadline audit schema, the login roles (code: their passwords are deployment secrets, not schema), the EF Core
+/// migrations of the platform's tables (Migrations/, which also enable capture of posts), then capture as
+/// configured. Idempotent: every run converges to the same state, and a database set up before the migrations
+/// existed is adopted (<see cref="MigrationBaseline"/>).
 /// </summary>
 public static class PlatformDatabase
 {
-    /// <summary>Sets up the database; <paramref name="capture"/> lists the captured tables (from configuration).</summary>
-    public static async Task<CaptureApplyResult> SetUpAsync(NpgsqlConnection direct, string appPassword, string auditorPassword, IEnumerable<TableCaptureOptions> capture, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sets up the database. <paramref name="capture"/> is the whole desired capture (from configuration): tables the
+    /// migrations capture may be adjusted there, others added, and unlisted ones are disabled; it must list every table
+    /// in <see cref="PlatformTables.MustBeCaptured"/>, which is checked before anything changes.
+    /// </summary>
+    public static async Task<PlatformSetUpResult> SetUpAsync(NpgsqlConnection direct, string appPassword, string auditorPassword, IEnumerable<TableCaptureOptions> capture, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(direct);
+        var tables = PlatformCapture.RequireMandatoryTables(capture);
         var schema = ThreadlineSchemaOptions.Default;
         await new SchemaInstaller(schema).InstallAsync(direct, cancellationToken);
 
+        await using var context = ForMigrations(direct);
+        bool baselined;
         await using (var transaction = await direct.BeginTransactionAsync(cancellationToken))
         {
             await ExecuteAsync(direct, transaction, "SELECT pg_advisory_xact_lock(hashtext('threadline.platform_setup'))", cancellationToken);
@@ -24,43 +36,23 @@ public static class PlatformDatabase
             await ExecuteAsync(direct, transaction, $"""
                 GRANT {SqlIdentifier.Quote(schema.WriterRole)} TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
                 GRANT {SqlIdentifier.Quote(schema.ReaderRole)} TO {SqlIdentifier.Quote(PlatformRoles.AuditorUser)};
-                CREATE TABLE IF NOT EXISTS public.posts (
-                    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                    title       text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
-                    body        text NOT NULL DEFAULT '',
-                    word_count  integer,
-                    indexed_at  timestamptz,
-                    created_at  timestamptz NOT NULL DEFAULT now()
-                );
-                GRANT SELECT, INSERT, UPDATE, DELETE ON public.posts TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
-                -- Transactional outbox (posts-api) and idempotent consumption (job-worker); see Outbox.cs.
-                CREATE TABLE IF NOT EXISTS public.outbox_messages (
-                    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                    message_id    uuid NOT NULL UNIQUE,
-                    message_type  text NOT NULL,
-                    payload       jsonb NOT NULL,
-                    audit_context jsonb,
-                    trace_parent  text,
-                    trace_state   text,
-                    created_at    timestamptz NOT NULL DEFAULT now(),
-                    dispatched_at timestamptz
-                );
-                -- Databases set up before the outbox kept the writer's trace context.
-                ALTER TABLE public.outbox_messages ADD COLUMN IF NOT EXISTS trace_parent text, ADD COLUMN IF NOT EXISTS trace_state text;
-                CREATE INDEX IF NOT EXISTS outbox_messages_pending_idx ON public.outbox_messages (id) WHERE dispatched_at IS NULL;
-                CREATE TABLE IF NOT EXISTS public.processed_messages (
-                    message_id   uuid PRIMARY KEY,
-                    consumer     text NOT NULL,
-                    processed_at timestamptz NOT NULL DEFAULT now()
-                );
-                GRANT SELECT, INSERT, UPDATE ON public.outbox_messages TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
-                GRANT SELECT, INSERT ON public.processed_messages TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
                 """, cancellationToken);
+            await context.Database.UseTransactionAsync(transaction, cancellationToken);
+            baselined = await MigrationBaseline.RecordIfSetUpBeforeMigrationsAsync(context, cancellationToken);
+            await context.Database.UseTransactionAsync(null, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
-        return await new CaptureManager(schema).ApplyAsync(direct, capture, disableUnlisted: true, cancellationToken);
+        // EF Core takes its own lock on the history table, so concurrent runs apply each migration once.
+        var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        await context.Database.MigrateAsync(cancellationToken);
+        var applied = await new CaptureManager(schema).ApplyAsync(direct, tables, disableUnlisted: true, cancellationToken);
+        return new PlatformSetUpResult(baselined, pending, applied);
     }
+
+    /// <summary>A context for migrating over the caller's direct connection: no audit interceptor, no pooler.</summary>
+    public static PostsDbContext ForMigrations(NpgsqlConnection direct) =>
+        new(new DbContextOptionsBuilder<PostsDbContext>().UseNpgsql(direct).Options);
 
     private static async Task EnsureLoginRoleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string role, string password, CancellationToken cancellationToken)
     {

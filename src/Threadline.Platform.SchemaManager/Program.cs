@@ -7,8 +7,9 @@ using Npgsql;
 using Threadline.Platform;
 using Threadline.Platform.Posts;
 
-// Installs the audit schema and the platform's tables on a direct PostgreSQL connection, then exits.
-// The AppHost starts the services only after this completes successfully.
+// Installs the audit schema, the login roles and the platform's EF Core migrations (Threadline.Platform.Posts/Migrations)
+// on a direct PostgreSQL connection, applies the configured capture, then exits. The AppHost starts the services only
+// after this completes successfully.
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddServiceDefaults();
 using var host = builder.Build();
@@ -22,14 +23,16 @@ try
     var connectionString = configuration.GetRequiredConnectionString(ResourceNames.DirectDatabase);
     await using var connection = new NpgsqlConnection(connectionString);
     await connection.OpenAsync();
-    var applied = await PlatformDatabase.SetUpAsync(
+    var result = await PlatformDatabase.SetUpAsync(
         connection,
         configuration[PlatformConfig.AppUserPassword] ?? throw new InvalidOperationException($"{PlatformConfig.AppUserPassword} is missing."),
         configuration[PlatformConfig.AuditorUserPassword] ?? throw new InvalidOperationException($"{PlatformConfig.AuditorUserPassword} is missing."),
         PlatformCapture.FromConfiguration(configuration));
+    var capture = result.Capture;
     logger.LogInformation(
-        "Platform database is set up. Capture enabled: [{Enabled}], changed: [{Changed}], unchanged: [{Unchanged}], disabled: [{Disabled}]",
-        string.Join(", ", applied.Enabled), string.Join(", ", applied.Changed), string.Join(", ", applied.Unchanged), string.Join(", ", applied.Disabled));
+        "Platform database is set up. Migrations applied: [{Migrations}]{Baseline}. Capture enabled: [{Enabled}], changed: [{Changed}], unchanged: [{Unchanged}], disabled: [{Disabled}]",
+        string.Join(", ", result.AppliedMigrations), result.Baselined ? $" (existing tables adopted as {MigrationBaseline.InitialMigrationId})" : "",
+        string.Join(", ", capture.Enabled), string.Join(", ", capture.Changed), string.Join(", ", capture.Unchanged), string.Join(", ", capture.Disabled));
 }
 catch (Exception ex)
 {

@@ -12,8 +12,8 @@ namespace Threadline.IntegrationTests.Infrastructure;
 /// <summary>
 /// PostgreSQL and PgBouncer only (<see cref="DatabaseTopology"/>), for tests that use nothing else: capture behaviour,
 /// schema upgrade, operations, the CLI. The database is set up exactly as the platform's schema manager sets it up
-/// (PlatformDatabase.SetUpAsync: login roles, grants, the audit schema, the platform's tables, capture of the tables in
-/// the schema manager's appsettings.json), so the app and auditor connection strings log in through the pooler with the
+/// (PlatformDatabase.SetUpAsync: the audit schema, login roles, the platform's EF Core migrations with their grants and
+/// capture of posts, then capture of the tables in the schema manager's appsettings.json), so the app and auditor connection strings log in through the pooler with the
 /// same least-privilege roles as on <see cref="PlatformFixture"/>. Starts in a few seconds instead of the platform's
 /// RabbitMQ and four .NET services. A class moves here from the platform, or back, with one line: its collection
 /// attribute (<c>[Collection(DatabaseCollection.Name)]</c>) and its constructor's fixture type (<c>DatabaseFixture</c>).
