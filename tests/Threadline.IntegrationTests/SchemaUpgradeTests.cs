@@ -81,6 +81,10 @@ public sealed class SchemaUpgradeTests(DatabaseFixture platform)
             """update before-upgrade {"id": 1} {status} {"id": 1, "card": "[REDACTED]", "status": "paid"} orders.import""",
             """update between {"id": 1} {status} {"id": 1, "card": "[REDACTED]", "status": "shipped"} -""",
             """delete after-upgrade {"id": 2} - {"id": 2, "card": "[REDACTED]", "status": "new"} orders.cleanup"""), history);
+        // Each change carries its transaction's actor: copied by the upgrade, by the column defaults for the V005
+        // function, and by the capture itself after re-applying (schema migration actor_on_changes).
+        Assert.Equal("before-upgrade before-upgrade before-upgrade between after-upgrade", await AuditRows.ScalarAsync<string>(db,
+            "SELECT string_agg(c.actor_id, ' ' ORDER BY c.id) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id AND (t.actor_type, t.actor_id) = (c.actor_type, c.actor_id)"));
         // Rows written before the upgrade keep their raw context; the bridges' JSON is no longer stored twice.
         Assert.Equal("req-5 true | - false | - false", await AuditRows.ScalarAsync<string>(db,
             "SELECT string_agg(format('%s %s', coalesce(request_id, '-'), (context IS NOT NULL)::text), ' | ' ORDER BY id) FROM threadline.transactions"));

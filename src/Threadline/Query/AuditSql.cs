@@ -41,8 +41,10 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
         Add("c.table_schema = @", filter.Schema ?? (filter.Table is null ? null : "public"));
         Add("c.table_name = @", filter.Table);
         Add("c.row_key = @", filter.RowKey?.ToJsonString(), NpgsqlDbType.Jsonb);
-        Add("t.actor_type = @", filter.ActorType);
-        Add("t.actor_id = @", filter.ActorId);
+        // The actor's copy on changes (schema version 12) finds the page in changes_actor_idx; the transaction's actor,
+        // which the seals cover, still decides.
+        Add("c.actor_type = @ AND t.actor_type = @", filter.ActorType);
+        Add("c.actor_id = @ AND t.actor_id = @", filter.ActorId);
         Add("t.on_behalf_of_type = @", filter.OnBehalfOfType);
         Add("t.on_behalf_of_id = @", filter.OnBehalfOfId);
         Add("c.op = ANY (@)", filter.Operations?.ToArray());
