@@ -6,14 +6,23 @@
 -- (and what the seals hash); the copy is kept equal to it: the capture writes it from the transaction's actor, a late
 -- context that attributes a transaction updates its earlier changes, and `verify integrity` reports a change whose
 -- actor differs from its transaction's.
+--
+-- Changes written before this version are not rewritten: an UPDATE of the whole history would replace every change
+-- row's xmin, which the completeness check matches against the data rows' (CompletenessSql), and double the table
+-- until vacuum. They keep no copy; settings records the newest of them, and the by-actor filter reads them through
+-- their transactions, after the copies (AuditSql): exact for both, and as fast as before only for the old rows.
 
 ALTER TABLE {{schema}}.changes ADD COLUMN actor_type text, ADD COLUMN actor_id text;
 
--- Existing changes get their transaction's actor: one pass over the table, in the upgrade's transaction.
-UPDATE {{schema}}.changes c
-   SET actor_type = t.actor_type, actor_id = t.actor_id
-  FROM {{schema}}.transactions t
- WHERE t.id = c.transaction_id AND t.actor_type IS NOT NULL;
+-- Every capture waits for this migration's lock on changes, so no change without a copy can follow these values.
+ALTER TABLE {{schema}}.settings
+    ADD COLUMN uncopied_actor_max_id bigint,
+    ADD COLUMN uncopied_actor_max_captured_at timestamptz;
+COMMENT ON COLUMN {{schema}}.settings.uncopied_actor_max_id IS
+    'The newest change written before schema version 12, which has no copy of its actor (NULL: none).';
+UPDATE {{schema}}.settings
+   SET uncopied_actor_max_id = (SELECT max(c.id) FROM {{schema}}.changes c),
+       uncopied_actor_max_captured_at = (SELECT max(c.captured_at) FROM {{schema}}.changes c);
 
 -- By actor id (and type), newest first; changes without an actor id (no context, anonymous) are not indexed.
 CREATE INDEX changes_actor_idx ON {{schema}}.changes (actor_id, actor_type, captured_at, id)

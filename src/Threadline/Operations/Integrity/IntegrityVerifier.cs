@@ -223,8 +223,11 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
             UNION ALL
             -- The seals hash the actor on the transaction row; its copy on each change (what by-actor lookups search) is
             -- checked against it here, so an edited copy cannot hide a change from, or add one to, an actor's timeline.
+            -- Changes written before schema version 12 have no copy (settings.uncopied_actor_max_id).
             (SELECT 'actor', c.id FROM {S}.changes c JOIN {S}.transactions t ON t.id = c.transaction_id
-              WHERE (c.actor_type, c.actor_id) IS DISTINCT FROM (t.actor_type, t.actor_id) ORDER BY c.id LIMIT {MaxListed})
+              WHERE (c.actor_type, c.actor_id) IS DISTINCT FROM (t.actor_type, t.actor_id)
+                AND NOT (c.actor_type IS NULL AND c.actor_id IS NULL AND c.id <= coalesce((SELECT s.uncopied_actor_max_id FROM {S}.settings s), 0))
+              ORDER BY c.id LIMIT {MaxListed})
             """, connection, transaction) { CommandTimeout = 0 };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
