@@ -118,10 +118,17 @@ public static class CaptureSqlGenerator
     }
 
     /// <summary>The capture DDL and its registration, validated against the table as the catalog describes it.</summary>
-    public static string EnableSql(TableDefinition table, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
+    public static string EnableSql(TableDefinition table, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions) =>
+        EnableSql(table, options, schemaOptions, actorColumns: true);
+
+    /// <summary>
+    /// The same, for an audit schema with or without the actor columns on changes (version 12): capture enabled on an
+    /// older install, before its upgrade, is written in the earlier format and keeps working after it.
+    /// </summary>
+    internal static string EnableSql(TableDefinition table, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions, bool actorColumns)
     {
         var keys = Validate(table, options, schemaOptions);
-        return Generate(table, keys, options, schemaOptions) + "\n" + RegisterSql(table, keys, options, schemaOptions);
+        return Generate(table, keys, options, schemaOptions, actorColumns) + "\n" + RegisterSql(table, keys, options, schemaOptions);
     }
 
     /// <summary>
@@ -135,7 +142,7 @@ public static class CaptureSqlGenerator
         ValidateOptions(options, keys, schemaOptions);
         var named = keys.Concat(options.Exclude).Concat(options.Mask).Distinct(StringComparer.Ordinal).ToArray();
         var table = new TableDefinition(options.Schema, options.Table, named, keys);
-        return CatalogGuardSql(table) + "\n" + Generate(table, keys, options, schemaOptions) + "\n" + RegisterSql(table, keys, options, schemaOptions);
+        return CatalogGuardSql(table) + "\n" + Generate(table, keys, options, schemaOptions, actorColumns: true) + "\n" + RegisterSql(table, keys, options, schemaOptions);
     }
 
     /// <summary>Disables capture and forgets the table's options. Its audit history stays.</summary>
@@ -198,14 +205,16 @@ public static class CaptureSqlGenerator
     /// Records the current image of every row as a 'baseline' change in the current transaction, so point-in-time
     /// queries work from the moment capture starts. Same key and redaction as the capture function.
     /// </summary>
-    internal static string BaselineSql(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
+    internal static string BaselineSql(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions, bool actorColumns = true)
     {
         var s = SqlIdentifier.Quote(schemaOptions.Schema);
         var images = new RowImages(keys, options);
         const string alias = "threadline_baseline_row";
+        var transaction = new TransactionSql(s, SqlIdentifier.Literal($"{table.Schema}.{table.Table}"), "false", actorColumns);
         return $"""
-            INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_after, captured_at)
-            SELECT (SELECT {s}.ensure_transaction({SqlIdentifier.Literal($"{table.Schema}.{table.Table}")}, false)), {SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)},
+            {transaction.With}
+            INSERT INTO {s}.changes ({transaction.Columns}, table_schema, table_name, op, row_key, data_after, captured_at)
+            SELECT {transaction.Values}, {SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)},
                    'baseline', {images.Key(alias)}, {images.Masked(images.Row(alias))}, clock_timestamp()
               FROM {SqlIdentifier.Qualified(table.Schema, table.Table)} {alias};
             """;
@@ -291,7 +300,31 @@ public static class CaptureSqlGenerator
         return (declare, resolve);
     }
 
-    private static string Generate(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
+    /// <summary>
+    /// How a capture statement gets its transaction row. With the actor columns (version 12): one call whose id and
+    /// actor feed every row, made when the first row is written (a materialized CTE runs only when read, and the scalar
+    /// subqueries read it at their first evaluation), so a statement that changed no row creates no transaction row.
+    /// Without them: the earlier uncorrelated scalar subquery, which PostgreSQL also runs once, at the first row.
+    /// </summary>
+    private sealed class TransactionSql(string schema, string tableLiteral, string requireActor, bool actorColumns)
+    {
+        public string With => actorColumns
+            ? $"WITH threadline_tx AS MATERIALIZED (SELECT {schema}.ensure_transaction_actor({tableLiteral}, {requireActor}) AS tx)"
+            : "";
+
+        public string Columns => actorColumns ? "transaction_id, actor_type, actor_id" : "transaction_id";
+
+        public string Values => actorColumns
+            ? "(SELECT (threadline_tx.tx).id FROM threadline_tx), (SELECT (threadline_tx.tx).actor_type FROM threadline_tx), (SELECT (threadline_tx.tx).actor_id FROM threadline_tx)"
+            : $"(SELECT {schema}.ensure_transaction({tableLiteral}, {requireActor}))";
+
+        /// <summary>A statement with no rows to read (TRUNCATE): the call in FROM, followed by <paramref name="rest"/>.</summary>
+        public string SingleRow(string rest) => actorColumns
+            ? $"SELECT x.id, x.actor_type, x.actor_id, {rest} FROM {schema}.ensure_transaction_actor({tableLiteral}, {requireActor}) x"
+            : $"SELECT {schema}.ensure_transaction({tableLiteral}, {requireActor}), {rest}";
+    }
+
+    private static string Generate(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions, bool actorColumns)
     {
         var s = SqlIdentifier.Quote(schemaOptions.Schema);
         var target = SqlIdentifier.Qualified(table.Schema, table.Table);
@@ -312,7 +345,9 @@ public static class CaptureSqlGenerator
             ? "u.before_row -> e.key"
             : $"CASE WHEN e.key = ANY ({maskArray}) THEN {placeholder} ELSE u.before_row -> e.key END";
         var noOpFilter = options.RecordNoOpUpdates ? "" : "\n                     WHERE d.fields IS NOT NULL";
-        var transaction = $"(SELECT {s}.ensure_transaction({qualifiedLiteral}, {requireActor}))";
+        var tx = new TransactionSql(s, qualifiedLiteral, requireActor, actorColumns);
+        var withTransaction = tx.With;
+        var transaction = tx.Values;
 
         return $"""
             CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
@@ -320,16 +355,17 @@ public static class CaptureSqlGenerator
             {declare}
             BEGIN
             {resolve}
-                -- One statement per firing. The transaction row comes from an uncorrelated scalar subquery: PostgreSQL runs
-                -- it once, when the first row is written, so a statement that changed no row creates no transaction row.
+                -- One statement per firing.
                 IF TG_OP = 'INSERT' THEN
-                    INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_after, captured_at)
+                    {withTransaction}
+                    INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, row_key, data_after, captured_at)
                     SELECT {transaction}, {schemaLiteral}, {tableLiteral}, 'insert', {Key(NewAlias)}, {Masked(Row(NewAlias))}, clock_timestamp()
                       FROM new_rows {NewAlias};
                 ELSIF TG_OP = 'UPDATE' THEN
                     -- Transition tables hold old and new images in the same order; zipping the two arrays pairs them even when a
                     -- key changes, in linear time whatever plan PL/pgSQL cached (a join cached for a one-row statement went quadratic).
-                    INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at)
+                    {withTransaction}
+                    INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at)
                     SELECT {transaction}, {schemaLiteral}, {tableLiteral}, 'update', u.row_key, {Masked("u.after_row")}, d.fields, d.before, clock_timestamp()
                       FROM (SELECT {images.KeyOf("z.after_full")} AS row_key, {images.Json("z.after_full")} AS after_row, {images.Json("z.before_full")} AS before_row
                               FROM unnest((SELECT array_agg(to_jsonb({OldAlias})) FROM old_rows {OldAlias}),
@@ -339,12 +375,13 @@ public static class CaptureSqlGenerator
                             FROM jsonb_each(u.after_row) e
                            WHERE e.value IS DISTINCT FROM u.before_row -> e.key) d{noOpFilter};
                 ELSIF TG_OP = 'DELETE' THEN
-                    INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, row_key, data_before, captured_at)
+                    {withTransaction}
+                    INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, row_key, data_before, captured_at)
                     SELECT {transaction}, {schemaLiteral}, {tableLiteral}, 'delete', {Key(OldAlias)}, {Masked(Row(OldAlias))}, clock_timestamp()
                       FROM old_rows {OldAlias};
                 ELSIF TG_OP = 'TRUNCATE' THEN
-                    INSERT INTO {s}.changes (transaction_id, table_schema, table_name, op, captured_at)
-                    VALUES ({s}.ensure_transaction({qualifiedLiteral}, {requireActor}), {schemaLiteral}, {tableLiteral}, 'truncate', clock_timestamp());
+                    INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, captured_at)
+                    {tx.SingleRow($"{schemaLiteral}, {tableLiteral}, 'truncate', clock_timestamp()")};
                 END IF;
                 RETURN NULL;
             END

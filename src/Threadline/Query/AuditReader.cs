@@ -91,10 +91,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
             throw new AuditQueryException(AuditQueryError.Malformed, "limit", $"'limit' must be from 1 to {AuditFilterParser.MaxLimit}.");
         }
 
-        await using var command = dataSource.CreateCommand();
-        var fromWhere = _sql.FromWhere(filter, cursor, order, command.Parameters);
-        command.CommandText = $"SELECT {AuditSql.EntryColumns} {fromWhere} {AuditSql.OrderBy(order)} LIMIT {limit + 1}";
-        var items = await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false);
+        var items = await ReadPageAsync(filter, cursor, limit, order, copiedActorsOnly: false, cancellationToken).ConfigureAwait(false);
         if (items.Count <= limit)
         {
             return new AuditPage(items, null);
@@ -103,6 +100,58 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
         items.RemoveAt(limit);
         var last = items[^1];
         return new AuditPage(items, new AuditCursor(last.CapturedAt, last.Id).Encode());
+    }
+
+    // A by-actor page first reads only the changes that carry the actor (schema version 12, one index range). On an
+    // install upgraded with history, changes written before version 12 carry no copy and are all older than
+    // settings.uncopied_actor_max_captured_at; when the page might reach them, it is read again with them.
+    private async Task<List<AuditEntry>> ReadPageAsync(AuditFilter filter, AuditCursor? cursor, int limit, AuditOrder order, bool copiedActorsOnly, CancellationToken cancellationToken)
+    {
+        if (filter.ActorId is not null && !copiedActorsOnly)
+        {
+            AuditFilterParser.Validate(filter);
+            var uncopiedUntil = await GetUncopiedUntilAsync(cancellationToken).ConfigureAwait(false);
+            var complete = uncopiedUntil is null || (order == AuditOrder.OldestFirst && cursor is not null && cursor.CapturedAt > uncopiedUntil);
+            if (!complete && order == AuditOrder.NewestFirst)
+            {
+                var copied = await ReadPageAsync(filter, cursor, limit, order, copiedActorsOnly: true, cancellationToken).ConfigureAwait(false);
+                if (copied.Count > limit && copied[limit].CapturedAt > uncopiedUntil)
+                {
+                    return copied;
+                }
+            }
+            else if (complete)
+            {
+                return await ReadPageAsync(filter, cursor, limit, order, copiedActorsOnly: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await using var command = dataSource.CreateCommand();
+        var fromWhere = _sql.FromWhere(filter, cursor, order, command.Parameters, copiedActorsOnly);
+        command.CommandText = $"SELECT {AuditSql.EntryColumns} {fromWhere} {AuditSql.OrderBy(order)} LIMIT {limit + 1}";
+        return await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    private DateTimeOffset? _uncopiedUntil;
+    private bool _uncopiedUntilRead;
+
+    /// <summary>The capture time of the newest change without a copy of its actor (null: none); fixed by the upgrade.</summary>
+    private async Task<DateTimeOffset?> GetUncopiedUntilAsync(CancellationToken cancellationToken)
+    {
+        if (!_uncopiedUntilRead)
+        {
+            await using var command = dataSource.CreateCommand($"SELECT s.uncopied_actor_max_captured_at FROM {_sql.Settings} s");
+            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            _uncopiedUntil = value switch
+            {
+                DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),
+                DateTimeOffset offset => offset,
+                _ => null,
+            };
+            _uncopiedUntilRead = true;
+        }
+
+        return _uncopiedUntil;
     }
 
     /// <summary>How many changes match, for dry runs and pagination hints.</summary>

@@ -21,8 +21,10 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
 
     public string CapturedTables => SqlIdentifier.Qualified(options.Schema, "captured_tables");
 
+    public string Settings => SqlIdentifier.Qualified(options.Schema, "settings");
+
     /// <summary>FROM ... WHERE ... for changes <c>c</c> joined with transactions <c>t</c>, optionally after a cursor.</summary>
-    public string FromWhere(AuditFilter filter, AuditCursor? cursor, AuditOrder order, NpgsqlParameterCollection parameters)
+    public string FromWhere(AuditFilter filter, AuditCursor? cursor, AuditOrder order, NpgsqlParameterCollection parameters, bool copiedActorsOnly = false)
     {
         AuditFilterParser.Validate(filter);
         var conditions = new List<string>();
@@ -41,6 +43,7 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
         Add("c.table_schema = @", filter.Schema ?? (filter.Table is null ? null : "public"));
         Add("c.table_name = @", filter.Table);
         Add("c.row_key = @", filter.RowKey?.ToJsonString(), NpgsqlDbType.Jsonb);
+        var changes = filter.ActorId is null ? Changes : ChangesOfActor(filter, parameters, copiedActorsOnly);
         Add("t.actor_type = @", filter.ActorType);
         Add("t.actor_id = @", filter.ActorId);
         Add("t.on_behalf_of_type = @", filter.OnBehalfOfType);
@@ -64,7 +67,38 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
         }
 
         var where = conditions.Count == 0 ? "" : "\n WHERE " + string.Join("\n   AND ", conditions);
-        return $"FROM {Changes} c JOIN {Transactions} t ON t.id = c.transaction_id{where}";
+        return $"FROM {changes} c JOIN {Transactions} t ON t.id = c.transaction_id{where}";
+    }
+
+    /// <summary>
+    /// The changes an actor filter can match, newest first from two ordered ranges that PostgreSQL merges: those that
+    /// carry the actor (schema version 12, changes_actor_idx) and those written before version 12, which carry no copy
+    /// (changes_time_idx up to the newest of them). The transaction's actor, which the seals cover, still decides
+    /// (the conditions on <c>t</c>); the old range is read only as far as a page needs it.
+    /// </summary>
+    private string ChangesOfActor(AuditFilter filter, NpgsqlParameterCollection parameters, bool copiedOnly)
+    {
+        parameters.Add(new NpgsqlParameter { Value = filter.ActorId });
+        var copied = "c1.actor_id = $" + parameters.Count;
+        if (filter.ActorType is not null)
+        {
+            parameters.Add(new NpgsqlParameter { Value = filter.ActorType });
+            copied += " AND c1.actor_type = $" + parameters.Count;
+        }
+
+        if (copiedOnly)
+        {
+            return $"(SELECT c1.* FROM {Changes} c1 WHERE {copied})";
+        }
+
+        return $"""
+            (SELECT c1.* FROM {Changes} c1 WHERE {copied}
+              UNION ALL
+             SELECT c0.* FROM {Changes} c0
+              WHERE c0.actor_id IS NULL
+                AND c0.captured_at <= (SELECT s.uncopied_actor_max_captured_at FROM {Settings} s)
+                AND c0.id <= (SELECT s.uncopied_actor_max_id FROM {Settings} s))
+            """;
     }
 
     public static string OrderBy(AuditOrder order) =>

@@ -29,6 +29,7 @@ public sealed class SealTamperTests(PlatformFixture platform)
         // The superuser removes a whole transaction: its row and its changes.
         await db.ExecAsync("RESET ROLE");
         var t3Changes = await ChangeIdsAsync(db, $"transaction_id = {t3}");
+        var t2Changes = await ChangeIdsAsync(db, $"transaction_id = {t2}");
         await db.ExecAsync($"DELETE FROM threadline.changes WHERE transaction_id = {t3}; DELETE FROM threadline.transactions WHERE id = {t3}");
 
         var report = await new IntegrityVerifier().VerifyAsync(db);
@@ -41,11 +42,33 @@ public sealed class SealTamperTests(PlatformFixture platform)
             $"Changed Transaction {t2}",
             $"Deleted Transaction {t3}",
             .. t3Changes.Select(id => $"Deleted Change {id}"),
+            // The changes' copies of the actor no longer match the edited transaction, nor the forged change's (written
+            // in a transaction without a transaction row, so with no actor) its transaction's.
+            .. t2Changes.Select(id => $"ActorMismatch Change {id}"),
+            $"ActorMismatch Change {forged}",
         ];
         Assert.False(report.Intact);
         Assert.Equal(expected.Order(StringComparer.Ordinal), SealScenario.Named(report));
-        Assert.All(report.Findings, f => Assert.Equal(1L, f.SealId));
+        Assert.All(report.Findings.Where(f => f.Problem != IntegrityProblem.ActorMismatch), f => Assert.Equal(1L, f.SealId));
         Assert.Contains(report.Findings, f => f.Detail == $"change {forged} belongs to the window of seal 1 but was not sealed by it");
+    }
+
+    [Fact]
+    public async Task A_change_whose_copy_of_the_actor_was_edited_is_reported_though_its_sealed_hash_still_matches()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "seal_actor_copy");
+        await using var db = await SealScenario.PrepareAsync(database, transactions: 2);
+        await new AuditSealer().SealAsync(db);
+        var changes = await ChangeIdsAsync(db);
+
+        // Moving a change into another actor's by-actor timeline, without touching what the seal hashed.
+        await db.ExecAsync("SET ROLE threadline_owner");
+        await db.ExecAsync($"UPDATE threadline.changes SET actor_id = 'someone-else' WHERE id = {changes[0]}");
+        await db.ExecAsync("RESET ROLE");
+        var report = await new IntegrityVerifier().VerifyAsync(db);
+
+        Assert.False(report.Intact);
+        Assert.Equal([$"ActorMismatch Change {changes[0]}"], SealScenario.Named(report));
     }
 
     [Fact]

@@ -26,4 +26,10 @@ public enum IntegrityProblem
 
     /// <summary>The exported anchor names a seal that is missing or has another hash: the chain was rewritten.</summary>
     AnchorMismatch,
+
+    /// <summary>
+    /// A change whose copy of the actor (schema version 12, what by-actor lookups search) differs from its transaction's
+    /// actor (what the seals hash): the change row was edited.
+    /// </summary>
+    ActorMismatch,
 }

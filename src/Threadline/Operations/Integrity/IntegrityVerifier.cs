@@ -228,14 +228,25 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
             (SELECT 'orphan', c.id FROM {S}.changes c WHERE NOT EXISTS (SELECT FROM {S}.transactions t WHERE t.id = c.transaction_id) ORDER BY c.id LIMIT {MaxListed})
             UNION ALL
             (SELECT 'future', t.id FROM {S}.transactions t WHERE t.txid >= pg_snapshot_xmax(pg_current_snapshot()) ORDER BY t.id LIMIT {MaxListed})
+            UNION ALL
+            -- The seals hash the actor on the transaction row; its copy on each change (what by-actor lookups search) is
+            -- checked against it here, so an edited copy cannot hide a change from, or add one to, an actor's timeline.
+            -- Changes written before schema version 12 have no copy (settings.uncopied_actor_max_id).
+            (SELECT 'actor', c.id FROM {S}.changes c JOIN {S}.transactions t ON t.id = c.transaction_id
+              WHERE (c.actor_type, c.actor_id) IS DISTINCT FROM (t.actor_type, t.actor_id)
+                AND NOT (c.actor_type IS NULL AND c.actor_id IS NULL AND c.id <= coalesce((SELECT s.uncopied_actor_max_id FROM {S}.settings s), 0))
+              ORDER BY c.id LIMIT {MaxListed})
             """, connection, transaction) { CommandTimeout = 0 };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var id = reader.GetInt64(1);
-            findings.Add(reader.GetString(0) == "orphan"
-                ? new(IntegrityProblem.Orphaned, AuditRowKind.Change, id, null, $"change {id} has no transaction row (capture always writes one, and retention removes changes first)")
-                : new(IntegrityProblem.FutureTransaction, AuditRowKind.Transaction, id, null, $"transaction {id} carries a transaction id this server has not issued yet"));
+            findings.Add(reader.GetString(0) switch
+            {
+                "orphan" => new(IntegrityProblem.Orphaned, AuditRowKind.Change, id, null, $"change {id} has no transaction row (capture always writes one, and retention removes changes first)"),
+                "actor" => new(IntegrityProblem.ActorMismatch, AuditRowKind.Change, id, null, $"change {id} names another actor than its transaction (the change row was edited)"),
+                _ => new(IntegrityProblem.FutureTransaction, AuditRowKind.Transaction, id, null, $"transaction {id} carries a transaction id this server has not issued yet"),
+            });
         }
     }
 
