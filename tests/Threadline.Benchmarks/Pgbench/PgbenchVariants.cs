@@ -14,6 +14,8 @@ public static class PgbenchVariants
             InstallCurrentAsync, AuditStore.ThreadlineSchema),
         new("threadline-unbound", "The current capture without the check that a context was set by its own transaction (schema up to the version before context_bound_to_transaction): what the binding costs.",
             InstallUnboundAsync, AuditStore.ThreadlineSchema),
+        new("threadline-v010", "The capture as of schema version 10, before the ascending time indexes and the actor on change rows: this build's installer stopped at version 10, and the capture CaptureManager generates for it.",
+            InstallVersion10Async, AuditStore.ThreadlineSchema),
         new("threadline-v005", "Frozen copy of the capture as of schema version 5 (Pgbench/threadline-v005.sql), for before/after comparisons.",
             FrozenCapture.ApplyAsync, AuditStore.ThreadlineSchema),
         new("floor", "Physical floor: one statement-level AFTER trigger writing to_jsonb(row) per changed row into an unindexed table.",
@@ -25,7 +27,7 @@ public static class PgbenchVariants
     ];
 
     /// <summary>What runs without <c>--variants</c>: the designs, not the cost-split variants (those are asked for by name).</summary>
-    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only" or "threadline-unbound")).ToList();
+    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only" or "threadline-unbound" or "threadline-v005")).ToList();
 
     public static async Task InstallCurrentAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -38,6 +40,13 @@ public static class PgbenchVariants
     {
         var binding = SchemaInstaller.Migrations.Single(m => m.Name.Contains("context_bound_to_transaction", StringComparison.Ordinal));
         await new SchemaInstaller().InstallAsync(connection, binding.Version - 1, cancellationToken);
+        await new CaptureManager().EnableAsync(connection, new TableCaptureOptions(ItemsTable.Name), cancellationToken);
+    }
+
+    /// <summary>Schema version 10 and its capture: the "before" of versions 11 and 12 in the same run.</summary>
+    public static async Task InstallVersion10Async(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await new SchemaInstaller().InstallAsync(connection, 10, cancellationToken);
         await new CaptureManager().EnableAsync(connection, new TableCaptureOptions(ItemsTable.Name), cancellationToken);
     }
 
