@@ -7,6 +7,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Containers where a container runtime answers, local executables where none does: decided before the model is built.
 var runtime = InfrastructureRuntime.Create(builder, StartupLog.Create());
 var secrets = PlatformSecrets.Add(builder);
+var replicas = PlatformReplicas.Read(builder.Configuration);
 
 var postgres = runtime.AddThreadlinePostgres(ResourceNames.Postgres, ResourceNames.DatabaseName, secrets.PostgresPassword);
 var pgbouncer = runtime.AddPgBouncer(ResourceNames.PgBouncer, postgres, Path.Combine(builder.AppHostDirectory, "..", "pgbouncer", "pgbouncer.ini"));
@@ -32,7 +33,8 @@ var admin = builder.AddProject<Projects.Threadline_Platform_AdminService>(Resour
     .WithEnvironment(ToEnv(PlatformConfig.SigningKey), secrets.SigningKey)
     .WithEnvironment(ToEnv(PlatformConfig.DashboardUrl), builder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0] ?? "")
     .WaitFor(pgbouncer)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithPlatformReplicas(replicas);
 
 // Services that write audited transactions link each audit span to the transaction's page in the admin UI.
 var adminUrl = admin.GetEndpoint("http");
@@ -45,6 +47,7 @@ var postsApi = builder.AddProject<Projects.Threadline_Platform_PostsApi>(Resourc
     .WaitFor(pgbouncer)
     .WaitFor(rabbitmq)
     .WithHttpHealthCheck("/health")
+    .WithPlatformReplicas(replicas)
     .WithDeveloperCommands(secrets);
 
 // Test-only crash points (posts-api FaultInjection), off unless the AppHost is started with Platform:FaultInjection=true.
@@ -68,7 +71,8 @@ builder.AddProject<Projects.Threadline_Platform_JobWorker>(ResourceNames.JobWork
     .WithEnvironment(ToEnv(PlatformConfig.AdminUrl), adminUrl)
     .WaitFor(pgbouncer)
     .WaitFor(rabbitmq)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithPlatformReplicas(replicas);
 
 // Plain HTTP only: each project otherwise carries Aspire's HTTPS certificate callback, which alone makes the dashboard
 // show "No trusted development certificate" on a machine without a trusted dev cert, though nothing here serves HTTPS

@@ -49,4 +49,7 @@ public static class PlatformConfig
     public const string WritesMaxConcurrent = "Platform:Writes:MaxConcurrent";
 
     public const string WritesQueueLimit = "Platform:Writes:QueueLimit";
+
+    /// <summary>How many instances of posts-api, job-worker and admin the AppHost runs (WithReplicas); 1 unless set.</summary>
+    public const string Replicas = "Platform:Replicas";
 }

@@ -43,16 +43,20 @@ public static class PlatformDatabase
                     trace_parent  text,
                     trace_state   text,
                     created_at    timestamptz NOT NULL DEFAULT now(),
-                    dispatched_at timestamptz
+                    dispatched_at timestamptz,
+                    dispatched_by text
                 );
-                -- Databases set up before the outbox kept the writer's trace context.
-                ALTER TABLE public.outbox_messages ADD COLUMN IF NOT EXISTS trace_parent text, ADD COLUMN IF NOT EXISTS trace_state text;
+                -- Databases set up before the outbox kept the writer's trace context, or which instance dispatched a row.
+                ALTER TABLE public.outbox_messages ADD COLUMN IF NOT EXISTS trace_parent text, ADD COLUMN IF NOT EXISTS trace_state text,
+                    ADD COLUMN IF NOT EXISTS dispatched_by text;
                 CREATE INDEX IF NOT EXISTS outbox_messages_pending_idx ON public.outbox_messages (id) WHERE dispatched_at IS NULL;
                 CREATE TABLE IF NOT EXISTS public.processed_messages (
                     message_id   uuid PRIMARY KEY,
                     consumer     text NOT NULL,
-                    processed_at timestamptz NOT NULL DEFAULT now()
+                    processed_at timestamptz NOT NULL DEFAULT now(),
+                    processed_by text
                 );
+                ALTER TABLE public.processed_messages ADD COLUMN IF NOT EXISTS processed_by text;
                 GRANT SELECT, INSERT, UPDATE ON public.outbox_messages TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
                 GRANT SELECT, INSERT ON public.processed_messages TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
                 """, cancellationToken);
