@@ -27,6 +27,15 @@ var schemaManager = builder.AddProject<Projects.Threadline_Platform_SchemaManage
 // PgBouncer's health check logs in as the application role, which the schema manager creates.
 pgbouncer.WaitForCompletion(schemaManager);
 
+// A published PgBouncer is configured by environment and looks the login roles' password hashes up in PostgreSQL
+// (auth_query) as a role of its own, which the schema manager creates; run mode renders the auth file as before.
+if (builder.ExecutionContext.IsPublishMode)
+{
+    var pgbouncerAuthPassword = PlatformSecrets.AddPgBouncerAuthPassword(builder);
+    pgbouncer.WithAuthQuery(PlatformRoles.PgBouncerAuthUser, pgbouncerAuthPassword, PlatformRoles.PgBouncerAuthQuery);
+    schemaManager.WithEnvironment(ToEnv(PlatformConfig.PgBouncerAuthPassword), pgbouncerAuthPassword);
+}
+
 // The dashboard's own URL (the AppHost's ASPNETCORE_URLS) lets the admin UI link each transaction to its trace.
 var admin = builder.AddProject<Projects.Threadline_Platform_AdminService>(ResourceNames.AdminService)
     .WithReference(auditReaderDatabase)

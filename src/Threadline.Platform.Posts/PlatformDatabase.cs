@@ -10,8 +10,13 @@ namespace Threadline.Platform.Posts;
 /// </summary>
 public static class PlatformDatabase
 {
-    /// <summary>Sets up the database; <paramref name="capture"/> lists the captured tables (from configuration).</summary>
-    public static async Task<CaptureApplyResult> SetUpAsync(NpgsqlConnection direct, string appPassword, string auditorPassword, IEnumerable<TableCaptureOptions> capture, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sets up the database; <paramref name="capture"/> lists the captured tables (from configuration). With
+    /// <paramref name="pgBouncerAuthPassword"/>, also the role and lookup a PgBouncer needs to authenticate the login
+    /// roles through auth_query (<see cref="EnsurePgBouncerAuthAsync"/>).
+    /// </summary>
+    public static async Task<CaptureApplyResult> SetUpAsync(NpgsqlConnection direct, string appPassword, string auditorPassword, IEnumerable<TableCaptureOptions> capture,
+        string? pgBouncerAuthPassword = null, CancellationToken cancellationToken = default)
     {
         var schema = ThreadlineSchemaOptions.Default;
         await new SchemaInstaller(schema).InstallAsync(direct, cancellationToken);
@@ -60,10 +65,40 @@ public static class PlatformDatabase
                 GRANT SELECT, INSERT, UPDATE ON public.outbox_messages TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
                 GRANT SELECT, INSERT ON public.processed_messages TO {SqlIdentifier.Quote(PlatformRoles.AppUser)};
                 """, cancellationToken);
+            if (pgBouncerAuthPassword is not null)
+            {
+                await EnsurePgBouncerAuthAsync(direct, transaction, pgBouncerAuthPassword, cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
         }
 
         return await new CaptureManager(schema).ApplyAsync(direct, capture, disableUnlisted: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// The auth user of a PgBouncer that authenticates clients through auth_query (PlatformRoles.PgBouncerAuthQuery):
+    /// a login role that can only call one SECURITY DEFINER function, which returns the SCRAM verifier of the two login
+    /// roles and of no other role (never a superuser's). PgBouncer then needs no file of the login roles' passwords.
+    /// </summary>
+    private static async Task EnsurePgBouncerAuthAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string password, CancellationToken cancellationToken)
+    {
+        var auth = SqlIdentifier.Quote(PlatformRoles.PgBouncerAuthUser);
+        await EnsureLoginRoleAsync(connection, transaction, PlatformRoles.PgBouncerAuthUser, password, cancellationToken);
+        await ExecuteAsync(connection, transaction, $"""
+            CREATE SCHEMA IF NOT EXISTS pgbouncer_auth;
+            REVOKE ALL ON SCHEMA pgbouncer_auth FROM PUBLIC;
+            GRANT USAGE ON SCHEMA pgbouncer_auth TO {auth};
+            -- A set, not a record: any other name gets no row (a NULL row is a configuration error to PgBouncer).
+            DROP FUNCTION IF EXISTS pgbouncer_auth.user_lookup(text);
+            CREATE FUNCTION pgbouncer_auth.user_lookup(i_username text)
+                RETURNS TABLE (uname text, phash text) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $lookup$
+                SELECT usename::text, passwd::text FROM pg_catalog.pg_shadow
+                 WHERE usename = i_username AND usename IN ({SqlIdentifier.Literal(PlatformRoles.AppUser)}, {SqlIdentifier.Literal(PlatformRoles.AuditorUser)})
+                $lookup$;
+            REVOKE ALL ON FUNCTION pgbouncer_auth.user_lookup(text) FROM PUBLIC;
+            GRANT EXECUTE ON FUNCTION pgbouncer_auth.user_lookup(text) TO {auth};
+            """, cancellationToken);
     }
 
     private static async Task EnsureLoginRoleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string role, string password, CancellationToken cancellationToken)

@@ -26,7 +26,8 @@ try
         connection,
         configuration[PlatformConfig.AppUserPassword] ?? throw new InvalidOperationException($"{PlatformConfig.AppUserPassword} is missing."),
         configuration[PlatformConfig.AuditorUserPassword] ?? throw new InvalidOperationException($"{PlatformConfig.AuditorUserPassword} is missing."),
-        PlatformCapture.FromConfiguration(configuration));
+        PlatformCapture.FromConfiguration(configuration),
+        pgBouncerAuthPassword: configuration[PlatformConfig.PgBouncerAuthPassword]);
     logger.LogInformation(
         "Platform database is set up. Capture enabled: [{Enabled}], changed: [{Changed}], unchanged: [{Unchanged}], disabled: [{Disabled}]",
         string.Join(", ", applied.Enabled), string.Join(", ", applied.Changed), string.Join(", ", applied.Unchanged), string.Join(", ", applied.Disabled));
