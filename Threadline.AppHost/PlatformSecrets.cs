@@ -10,10 +10,12 @@ internal sealed record PlatformSecrets(
     IResourceBuilder<ParameterResource> AuditorUserPassword,
     IResourceBuilder<ParameterResource> SigningKey)
 {
+    // Alphanumeric only: the values end up in connection strings and PgBouncer's user list.
+    private static readonly GenerateParameterDefault Password = new() { MinLength = 24, Special = false };
+
     public static PlatformSecrets Add(IDistributedApplicationBuilder builder)
     {
-        // Alphanumeric only: the values end up in connection strings and PgBouncer's user list.
-        var password = new GenerateParameterDefault { MinLength = 24, Special = false };
+        var password = Password;
         var key = new GenerateParameterDefault { MinLength = 48, Special = false };
         return new PlatformSecrets(
             builder.AddParameter("postgres-password", password, secret: true),
@@ -21,4 +23,8 @@ internal sealed record PlatformSecrets(
             builder.AddParameter("auditor-user-password", password, secret: true),
             builder.AddParameter("jwt-signing-key", key, secret: true));
     }
+
+    /// <summary>The password of the role a published PgBouncer looks passwords up as (publish mode only).</summary>
+    public static IResourceBuilder<ParameterResource> AddPgBouncerAuthPassword(IDistributedApplicationBuilder builder) =>
+        builder.AddParameter("pgbouncer-auth-password", Password, secret: true);
 }

@@ -7,6 +7,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Containers where a container runtime answers, local executables where none does: decided before the model is built.
 var runtime = InfrastructureRuntime.Create(builder, StartupLog.Create());
 var secrets = PlatformSecrets.Add(builder);
+var replicas = PlatformReplicas.Read(builder.Configuration);
 
 var postgres = runtime.AddThreadlinePostgres(ResourceNames.Postgres, ResourceNames.DatabaseName, secrets.PostgresPassword);
 var pgbouncer = runtime.AddPgBouncer(ResourceNames.PgBouncer, postgres, Path.Combine(builder.AppHostDirectory, "..", "pgbouncer", "pgbouncer.ini"));
@@ -26,13 +27,23 @@ var schemaManager = builder.AddProject<Projects.Threadline_Platform_SchemaManage
 // PgBouncer's health check logs in as the application role, which the schema manager creates.
 pgbouncer.WaitForCompletion(schemaManager);
 
+// A published PgBouncer is configured by environment and looks the login roles' password hashes up in PostgreSQL
+// (auth_query) as a role of its own, which the schema manager creates; run mode renders the auth file as before.
+if (builder.ExecutionContext.IsPublishMode)
+{
+    var pgbouncerAuthPassword = PlatformSecrets.AddPgBouncerAuthPassword(builder);
+    pgbouncer.WithAuthQuery(PlatformRoles.PgBouncerAuthUser, pgbouncerAuthPassword, PlatformRoles.PgBouncerAuthQuery);
+    schemaManager.WithEnvironment(ToEnv(PlatformConfig.PgBouncerAuthPassword), pgbouncerAuthPassword);
+}
+
 // The dashboard's own URL (the AppHost's ASPNETCORE_URLS) lets the admin UI link each transaction to its trace.
 var admin = builder.AddProject<Projects.Threadline_Platform_AdminService>(ResourceNames.AdminService)
     .WithReference(auditReaderDatabase)
     .WithEnvironment(ToEnv(PlatformConfig.SigningKey), secrets.SigningKey)
     .WithEnvironment(ToEnv(PlatformConfig.DashboardUrl), builder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0] ?? "")
     .WaitFor(pgbouncer)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithPlatformReplicas(replicas);
 
 // Services that write audited transactions link each audit span to the transaction's page in the admin UI.
 var adminUrl = admin.GetEndpoint("http");
@@ -45,6 +56,7 @@ var postsApi = builder.AddProject<Projects.Threadline_Platform_PostsApi>(Resourc
     .WaitFor(pgbouncer)
     .WaitFor(rabbitmq)
     .WithHttpHealthCheck("/health")
+    .WithPlatformReplicas(replicas)
     .WithDeveloperCommands(secrets);
 
 // Test-only crash points (posts-api FaultInjection), off unless the AppHost is started with Platform:FaultInjection=true.
@@ -68,7 +80,8 @@ builder.AddProject<Projects.Threadline_Platform_JobWorker>(ResourceNames.JobWork
     .WithEnvironment(ToEnv(PlatformConfig.AdminUrl), adminUrl)
     .WaitFor(pgbouncer)
     .WaitFor(rabbitmq)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithPlatformReplicas(replicas);
 
 // Plain HTTP only: each project otherwise carries Aspire's HTTPS certificate callback, which alone makes the dashboard
 // show "No trusted development certificate" on a machine without a trusted dev cert, though nothing here serves HTTPS

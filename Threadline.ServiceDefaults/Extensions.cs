@@ -30,6 +30,7 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry(quietRootSpans);
         builder.AddDefaultHealthChecks();
+        builder.Services.AddSingleton<ServiceInstance>();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -78,6 +79,22 @@ public static class Extensions
     {
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         return builder;
+    }
+
+    /// <summary>
+    /// Names the answering instance in every response (<see cref="ServiceInstance.Header"/>), so a client behind the
+    /// proxy or load balancer of a replicated service can tell which instance served it. Call it first in the pipeline,
+    /// so responses that a later middleware ends early (401, 503) carry it too.
+    /// </summary>
+    public static WebApplication UseServiceInstanceHeader(this WebApplication app)
+    {
+        var id = app.Services.GetRequiredService<ServiceInstance>().Id;
+        app.Use((context, next) =>
+        {
+            context.Response.Headers[ServiceInstance.Header] = id;
+            return next(context);
+        });
+        return app;
     }
 
     /// <summary>

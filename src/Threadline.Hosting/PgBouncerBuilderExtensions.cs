@@ -63,6 +63,32 @@ public static class PgBouncerBuilderExtensions
             .WithHealthCheck(healthKey);
     }
 
+    /// <summary>
+    /// Lets PgBouncer look client passwords up in PostgreSQL (<c>auth_user</c> and <c>auth_query</c>) instead of reading
+    /// them from an auth file. Publish mode uses it: the manifest configures the PgBouncer container by environment,
+    /// with <paramref name="authPassword"/> as a secret parameter, so no password is written into a file or the
+    /// manifest. <paramref name="authQuery"/> must return the name and password hash of the user in <c>$1</c>; the role
+    /// and what the query calls are created by your setup step (a SECURITY DEFINER function over <c>pg_shadow</c> that
+    /// answers for the pooled users only).
+    /// </summary>
+    public static IResourceBuilder<IPgBouncerResource> WithAuthQuery(this IResourceBuilder<IPgBouncerResource> pooler, string authUser,
+        IResourceBuilder<ParameterResource> authPassword, string authQuery)
+    {
+        ArgumentNullException.ThrowIfNull(pooler);
+        ArgumentException.ThrowIfNullOrWhiteSpace(authUser);
+        ArgumentNullException.ThrowIfNull(authPassword);
+        ArgumentException.ThrowIfNullOrWhiteSpace(authQuery);
+        if (!authQuery.Contains("$1", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The auth query must take the user name as $1: {authQuery}", nameof(authQuery));
+        }
+
+        pooler.Resource.Settings.AuthUser = authUser;
+        pooler.Resource.Settings.AuthPassword = authPassword.Resource;
+        pooler.Resource.Settings.AuthQuery = authQuery;
+        return pooler;
+    }
+
     /// <summary>Sets <c>pool_mode</c>. Threadline's actor bridge is built for <see cref="PgBouncerPoolMode.Transaction"/>, the default.</summary>
     public static IResourceBuilder<IPgBouncerResource> WithPoolMode(this IResourceBuilder<IPgBouncerResource> pooler, PgBouncerPoolMode mode)
     {

@@ -3,7 +3,10 @@ using Aspire.Hosting.ApplicationModel;
 
 namespace Threadline.Hosting;
 
-/// <summary>PgBouncer in container mode: the pinned image, its configuration rendered at start into a read-only bind mount.</summary>
+/// <summary>
+/// PgBouncer in container mode: the pinned image, its configuration rendered at start into a read-only bind mount; in
+/// publish mode configured by environment instead (PgBouncerContainerEnvironment).
+/// </summary>
 internal static class PgBouncerContainer
 {
     public const string ConfigDirectory = "/etc/pgbouncer";
@@ -14,21 +17,40 @@ internal static class PgBouncerContainer
 
     public static IResourceBuilder<PgBouncerContainerResource> Add(IDistributedApplicationBuilder builder, string name, PgBouncerSettings settings)
     {
-        var hostDirectory = Path.Combine(Path.GetTempPath(), "threadline-pgbouncer", $"{name}-{Environment.ProcessId}");
-        Directory.CreateDirectory(hostDirectory);
         var image = builder.Configuration[ImageKey];
         var container = builder.AddResource(new PgBouncerContainerResource(name, settings))
             .WithImage(image ?? PgBouncerContainerImageTags.Image, builder.Configuration[TagKey] ?? PgBouncerContainerImageTags.Tag)
-            .WithEndpoint(name: PgBouncerSettings.EndpointName, targetPort: Port, scheme: "tcp")
-            .WithBindMount(hostDirectory, ConfigDirectory, isReadOnly: true)
-            .WithArgs($"{ConfigDirectory}/pgbouncer.ini");
+            .WithEndpoint(name: PgBouncerSettings.EndpointName, targetPort: Port, scheme: "tcp");
         if (image is null)
         {
             // Only the pinned image gets a registry: a configured image names its own.
             container.WithImageRegistry(PgBouncerContainerImageTags.Registry);
         }
 
-        container.OnBeforeResourceStarted((_, _, ct) => PgBouncerConfigFiles.WriteAsync(
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            // A deployment has no AppHost to render files at start: the manifest carries the configuration as
+            // environment variables and the auth password as a secret parameter (PgBouncerContainerEnvironment).
+            return container.WithEnvironment(context =>
+            {
+                foreach (var (variable, value) in PgBouncerContainerEnvironment.Build(name, settings, Port))
+                {
+                    context.EnvironmentVariables[variable] = value;
+                }
+            });
+        }
+
+        return WithRenderedFiles(container, name, settings);
+    }
+
+    private static IResourceBuilder<PgBouncerContainerResource> WithRenderedFiles(IResourceBuilder<PgBouncerContainerResource> container, string name, PgBouncerSettings settings)
+    {
+        var hostDirectory = Path.Combine(Path.GetTempPath(), "threadline-pgbouncer", $"{name}-{Environment.ProcessId}");
+        Directory.CreateDirectory(hostDirectory);
+        container
+            .WithBindMount(hostDirectory, ConfigDirectory, isReadOnly: true)
+            .WithArgs($"{ConfigDirectory}/pgbouncer.ini")
+            .OnBeforeResourceStarted((_, _, ct) => PgBouncerConfigFiles.WriteAsync(
             settings,
             Path.Combine(hostDirectory, "pgbouncer.ini"),
             Path.Combine(hostDirectory, "userlist.txt"),

@@ -2,7 +2,10 @@ using Aspire.Hosting.ApplicationModel;
 
 namespace Threadline.Hosting;
 
-/// <summary>PgBouncer as a container (container runtime), reading its rendered configuration from a bind mount.</summary>
+/// <summary>
+/// PgBouncer as a container: reading its rendered configuration from a bind mount when the AppHost runs it, configured
+/// by environment in a published manifest.
+/// </summary>
 /// <param name="name">The resource's name in the AppHost.</param>
 /// <param name="settings">What PgBouncer's configuration is rendered from.</param>
 public sealed class PgBouncerContainerResource(string name, PgBouncerSettings settings)

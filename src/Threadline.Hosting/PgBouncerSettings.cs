@@ -43,6 +43,19 @@ public sealed class PgBouncerSettings
     public List<(string User, ParameterResource Password)> Users { get; } = [];
 
     /// <summary>
+    /// The PostgreSQL role PgBouncer logs in as to look client passwords up with <see cref="AuthQuery"/>
+    /// (<c>auth_user</c>); set by <see cref="PgBouncerBuilderExtensions.WithAuthQuery"/>. Publish mode needs it: the
+    /// published container is configured by environment and holds no auth file of the users' passwords.
+    /// </summary>
+    public string? AuthUser { get; set; }
+
+    /// <summary>The password of <see cref="AuthUser"/>, a secret parameter.</summary>
+    public ParameterResource? AuthPassword { get; set; }
+
+    /// <summary>PgBouncer's <c>auth_query</c>: returns the user name and its password hash for <c>$1</c>.</summary>
+    public string? AuthQuery { get; set; }
+
+    /// <summary>
     /// PgBouncer's <c>stats_users</c> entry: may run read-only SHOW commands on the admin console (database <c>pgbouncer</c>).
     /// </summary>
     public string StatsUser { get; init; } = "pgbouncer_stats";

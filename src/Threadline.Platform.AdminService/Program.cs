@@ -6,6 +6,7 @@ builder.AddAdminServices();
 builder.AddAdminUi();
 
 var app = builder.Build();
+app.UseServiceInstanceHeader();
 app.UseAdminAuthentication();
 app.MapAuditEndpoints();
 // The OpenAPI document describes the routes only, no data, so it is public.

@@ -24,6 +24,15 @@ public static class PlatformRoles
 {
     public const string AppUser = "threadline_app";
     public const string AuditorUser = "threadline_auditor";
+
+    /// <summary>
+    /// The role a published PgBouncer logs in as to look the two login roles' password hashes up (auth_query), so its
+    /// container holds no file of their passwords. Created only when the schema manager is given its password.
+    /// </summary>
+    public const string PgBouncerAuthUser = "threadline_pgbouncer_auth";
+
+    /// <summary>PgBouncer's auth_query: the SECURITY DEFINER lookup PlatformDatabase creates, answering for the login roles only.</summary>
+    public const string PgBouncerAuthQuery = "SELECT uname, phash FROM pgbouncer_auth.user_lookup($1)";
 }
 
 /// <summary>Configuration keys the AppHost hands to the services.</summary>
@@ -32,6 +41,9 @@ public static class PlatformConfig
     public const string SigningKey = "Auth:SigningKey";
     public const string AppUserPassword = "Platform:AppUserPassword";
     public const string AuditorUserPassword = "Platform:AuditorUserPassword";
+
+    /// <summary>The password of PlatformRoles.PgBouncerAuthUser; the schema manager creates that role only when given one (publish mode).</summary>
+    public const string PgBouncerAuthPassword = "Platform:PgBouncerAuthPassword";
 
     /// <summary>The Aspire dashboard's base URL, for links from audited transactions to their traces; empty when there is no dashboard.</summary>
     public const string DashboardUrl = "Platform:DashboardUrl";
@@ -49,4 +61,7 @@ public static class PlatformConfig
     public const string WritesMaxConcurrent = "Platform:Writes:MaxConcurrent";
 
     public const string WritesQueueLimit = "Platform:Writes:QueueLimit";
+
+    /// <summary>How many instances of posts-api, job-worker and admin the AppHost runs (WithReplicas); 1 unless set.</summary>
+    public const string Replicas = "Platform:Replicas";
 }

@@ -10,7 +10,7 @@ namespace Threadline.Platform.JobWorker;
 /// correlation id, this message as the job) is restored by Threadline's consume filter, and the EF Core
 /// interceptor stamps it into the transaction, which also records the posts.refresh action.
 /// </summary>
-public sealed class RefreshPostConsumer(PostsDbContext db, ILogger<RefreshPostConsumer> logger) : IConsumer<PostChanged>
+public sealed class RefreshPostConsumer(PostsDbContext db, ServiceInstance instance, ILogger<RefreshPostConsumer> logger) : IConsumer<PostChanged>
 {
     public const string ConsumerName = "refresh-post";
 
@@ -20,9 +20,10 @@ public sealed class RefreshPostConsumer(PostsDbContext db, ILogger<RefreshPostCo
             ?? throw new InvalidOperationException("PostChanged arrived without a message id; the outbox always sets one.");
         await using var transaction = await db.Database.BeginTransactionAsync(context.CancellationToken);
 
-        // Recorded in the same transaction as the effect: a redelivered message finds its id and changes nothing.
+        // Recorded in the same transaction as the effect: a redelivered message finds its id and changes nothing, whichever
+        // worker instance it reaches (the row names the one that applied it).
         var first = await db.Database.ExecuteSqlAsync(
-            $"INSERT INTO processed_messages (message_id, consumer) VALUES ({messageId}, {ConsumerName}) ON CONFLICT (message_id) DO NOTHING",
+            $"INSERT INTO processed_messages (message_id, consumer, processed_by) VALUES ({messageId}, {ConsumerName}, {instance.Id}) ON CONFLICT (message_id) DO NOTHING",
             context.CancellationToken);
         if (first == 0)
         {

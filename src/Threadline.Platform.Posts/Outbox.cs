@@ -30,6 +30,9 @@ public sealed class OutboxMessage
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? DispatchedAt { get; set; }
+
+    /// <summary>The posts-api instance (its service.instance.id) whose dispatcher published and marked the row.</summary>
+    public string? DispatchedBy { get; set; }
 }
 
 /// <summary>A message a consumer has already applied, recorded in the same transaction as its effect.</summary>
@@ -40,4 +43,7 @@ public sealed class ProcessedMessage
     public required string Consumer { get; set; }
 
     public DateTimeOffset ProcessedAt { get; set; }
+
+    /// <summary>The job-worker instance (its service.instance.id) that applied the message.</summary>
+    public string? ProcessedBy { get; set; }
 }

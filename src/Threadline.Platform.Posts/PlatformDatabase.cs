@@ -17,9 +17,12 @@ public static class PlatformDatabase
     /// <summary>
     /// Sets up the database. <paramref name="capture"/> is the whole desired capture (from configuration): tables the
     /// migrations capture may be adjusted there, others added, and unlisted ones are disabled; it must list every table
-    /// in <see cref="PlatformTables.MustBeCaptured"/>, which is checked before anything changes.
+    /// in <see cref="PlatformTables.MustBeCaptured"/>, which is checked before anything changes. With
+    /// <paramref name="pgBouncerAuthPassword"/>, also the role and lookup a PgBouncer needs to authenticate the login
+    /// roles through auth_query (<see cref="EnsurePgBouncerAuthAsync"/>).
     /// </summary>
-    public static async Task<PlatformSetUpResult> SetUpAsync(NpgsqlConnection direct, string appPassword, string auditorPassword, IEnumerable<TableCaptureOptions> capture, CancellationToken cancellationToken = default)
+    public static async Task<PlatformSetUpResult> SetUpAsync(NpgsqlConnection direct, string appPassword, string auditorPassword, IEnumerable<TableCaptureOptions> capture,
+        string? pgBouncerAuthPassword = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(direct);
         var tables = PlatformCapture.RequireMandatoryTables(capture);
@@ -40,6 +43,11 @@ public static class PlatformDatabase
             await context.Database.UseTransactionAsync(transaction, cancellationToken);
             baselined = await MigrationBaseline.RecordIfSetUpBeforeMigrationsAsync(context, cancellationToken);
             await context.Database.UseTransactionAsync(null, cancellationToken);
+            if (pgBouncerAuthPassword is not null)
+            {
+                await EnsurePgBouncerAuthAsync(direct, transaction, pgBouncerAuthPassword, cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -53,6 +61,31 @@ public static class PlatformDatabase
     /// <summary>A context for migrating over the caller's direct connection: no audit interceptor, no pooler.</summary>
     public static PostsDbContext ForMigrations(NpgsqlConnection direct) =>
         new(new DbContextOptionsBuilder<PostsDbContext>().UseNpgsql(direct).Options);
+
+    /// <summary>
+    /// The auth user of a PgBouncer that authenticates clients through auth_query (PlatformRoles.PgBouncerAuthQuery):
+    /// a login role that can only call one SECURITY DEFINER function, which returns the SCRAM verifier of the two login
+    /// roles and of no other role (never a superuser's). PgBouncer then needs no file of the login roles' passwords.
+    /// </summary>
+    private static async Task EnsurePgBouncerAuthAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string password, CancellationToken cancellationToken)
+    {
+        var auth = SqlIdentifier.Quote(PlatformRoles.PgBouncerAuthUser);
+        await EnsureLoginRoleAsync(connection, transaction, PlatformRoles.PgBouncerAuthUser, password, cancellationToken);
+        await ExecuteAsync(connection, transaction, $"""
+            CREATE SCHEMA IF NOT EXISTS pgbouncer_auth;
+            REVOKE ALL ON SCHEMA pgbouncer_auth FROM PUBLIC;
+            GRANT USAGE ON SCHEMA pgbouncer_auth TO {auth};
+            -- A set, not a record: any other name gets no row (a NULL row is a configuration error to PgBouncer).
+            DROP FUNCTION IF EXISTS pgbouncer_auth.user_lookup(text);
+            CREATE FUNCTION pgbouncer_auth.user_lookup(i_username text)
+                RETURNS TABLE (uname text, phash text) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $lookup$
+                SELECT usename::text, passwd::text FROM pg_catalog.pg_shadow
+                 WHERE usename = i_username AND usename IN ({SqlIdentifier.Literal(PlatformRoles.AppUser)}, {SqlIdentifier.Literal(PlatformRoles.AuditorUser)})
+                $lookup$;
+            REVOKE ALL ON FUNCTION pgbouncer_auth.user_lookup(text) FROM PUBLIC;
+            GRANT EXECUTE ON FUNCTION pgbouncer_auth.user_lookup(text) TO {auth};
+            """, cancellationToken);
+    }
 
     private static async Task EnsureLoginRoleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string role, string password, CancellationToken cancellationToken)
     {

@@ -46,6 +46,7 @@ public sealed class PostsDbContext(DbContextOptions<PostsDbContext> options) : D
             message.Property(m => m.TraceState).HasColumnName("trace_state");
             message.Property(m => m.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
             message.Property(m => m.DispatchedAt).HasColumnName("dispatched_at");
+            message.Property(m => m.DispatchedBy).HasColumnName("dispatched_by");
         });
         modelBuilder.Entity<ProcessedMessage>(processed =>
         {
@@ -54,6 +55,7 @@ public sealed class PostsDbContext(DbContextOptions<PostsDbContext> options) : D
             processed.Property(p => p.MessageId).HasColumnName("message_id");
             processed.Property(p => p.Consumer).HasColumnName("consumer");
             processed.Property(p => p.ProcessedAt).HasColumnName("processed_at").HasDefaultValueSql("now()");
+            processed.Property(p => p.ProcessedBy).HasColumnName("processed_by");
         });
     }
 }

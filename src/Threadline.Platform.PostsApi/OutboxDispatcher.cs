@@ -10,10 +10,11 @@ namespace Threadline.Platform.PostsApi;
 /// Publishes outbox rows after their transaction commits: woken by the API right after a commit, and every few
 /// seconds for rows a crashed process left behind. Rows are claimed with FOR UPDATE SKIP LOCKED, published with their
 /// own message id and audit context, and marked in the same transaction; a crash after publishing and before the mark
-/// republishes, which idempotent consumers ignore. At least once to the broker, exactly once in effect.
+/// republishes, which idempotent consumers ignore. At least once to the broker, exactly once in effect. Several
+/// instances dispatch side by side: SKIP LOCKED hands each row to one of them, and the row names it (dispatched_by).
 /// Each publish continues the trace of the request that wrote the row; idle sweeps leave no trace (OutboxTelemetry).
 /// </summary>
-public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextAccessor accessor, ILogger<OutboxDispatcher> logger) : BackgroundService
+public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextAccessor accessor, ServiceInstance instance, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 50;
     private static readonly TimeSpan Sweep = TimeSpan.FromSeconds(2);
@@ -83,6 +84,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
         {
             await PublishAsync(publisher, message, cancellationToken);
             message.DispatchedAt = DateTimeOffset.UtcNow;
+            message.DispatchedBy = instance.Id;
         }
 
         await db.SaveChangesAsync(cancellationToken);

@@ -25,6 +25,7 @@ public static class PostsApiExtensions
 
     public static WebApplication UsePostsApiPipeline(this WebApplication app)
     {
+        app.UseServiceInstanceHeader();
         app.UseProblemDetailsResponses();
         app.UseAuthentication();
         app.UseAuthorization();

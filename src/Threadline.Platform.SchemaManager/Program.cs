@@ -27,7 +27,8 @@ try
         connection,
         configuration[PlatformConfig.AppUserPassword] ?? throw new InvalidOperationException($"{PlatformConfig.AppUserPassword} is missing."),
         configuration[PlatformConfig.AuditorUserPassword] ?? throw new InvalidOperationException($"{PlatformConfig.AuditorUserPassword} is missing."),
-        PlatformCapture.FromConfiguration(configuration));
+        PlatformCapture.FromConfiguration(configuration),
+        pgBouncerAuthPassword: configuration[PlatformConfig.PgBouncerAuthPassword]);
     var capture = result.Capture;
     logger.LogInformation(
         "Platform database is set up. Migrations applied: [{Migrations}]{Baseline}. Capture enabled: [{Enabled}], changed: [{Changed}], unchanged: [{Unchanged}], disabled: [{Disabled}]",

@@ -6,8 +6,9 @@ namespace Threadline.Hosting.Tests;
 
 /// <summary>
 /// Publish mode (<c>--publisher manifest</c>, containers only) writes an Aspire manifest that deployment tools (azd,
-/// Aspir8) read: the infrastructure as containers, the four services as projects, their references and every secret
-/// as a parameter, and no reference to a resource the manifest does not describe.
+/// Aspir8) read: the infrastructure as containers (PgBouncer configured by environment, in transaction mode, with
+/// auth_query), the four services as projects, their references and every secret as a parameter, and no reference to
+/// a resource the manifest does not describe.
 /// </summary>
 public sealed partial class ManifestPublishTests
 {
@@ -41,8 +42,27 @@ public sealed partial class ManifestPublishTests
         Assert.Contains("{app-db.connectionString}", Env("job-worker", "ConnectionStrings__app-db"), StringComparison.Ordinal);
         Assert.Contains("{audit-reader-db.connectionString}", Env("admin", "ConnectionStrings__audit-reader-db"), StringComparison.Ordinal);
 
+        // PgBouncer is deployable from the manifest alone: configured by the image's environment variables, in transaction
+        // mode with the reference pool, authenticating the login roles through auth_query as a role of its own whose
+        // password is a secret parameter; no mounted folder of rendered files and no auth file of the roles' passwords.
+        var pgbouncer = manifest.GetProperty("pgbouncer");
+        Assert.False(pgbouncer.TryGetProperty("bindMounts", out _), "pgbouncer mounts a folder");
+        Assert.False(pgbouncer.TryGetProperty("args", out _), "pgbouncer is given a configuration file");
+        Assert.Equal(
+            [("AUTH_QUERY", "SELECT uname, phash FROM pgbouncer_auth.user_lookup($1)"), ("AUTH_TYPE", "scram-sha-256"), ("AUTH_USER", "threadline_pgbouncer_auth"),
+             ("DB_HOST", "postgres"), ("DB_NAME", "threadline"), ("DB_PASSWORD", "{pgbouncer-auth-password.value}"), ("DB_PORT", "5432"),
+             ("DB_USER", "threadline_pgbouncer_auth"), ("DEFAULT_POOL_SIZE", "3"), ("IGNORE_STARTUP_PARAMETERS", "extra_float_digits"),
+             ("LISTEN_PORT", "5432"), ("MAX_DB_CONNECTIONS", "3"), ("POOL_MODE", "transaction"), ("SERVER_LOGIN_RETRY", "2"),
+             ("SERVER_RESET_QUERY", "DISCARD ALL")],
+            new[] { "AUTH_QUERY", "AUTH_TYPE", "AUTH_USER", "DB_HOST", "DB_NAME", "DB_PASSWORD", "DB_PORT", "DB_USER", "DEFAULT_POOL_SIZE", "IGNORE_STARTUP_PARAMETERS", "LISTEN_PORT", "MAX_DB_CONNECTIONS", "POOL_MODE", "SERVER_LOGIN_RETRY", "SERVER_RESET_QUERY" }
+                .Select(key => (key, Env("pgbouncer", key))));
+        Assert.DoesNotContain(pgbouncer.GetProperty("env").EnumerateObject(), v => v.Value.GetString()!.Contains("app-user-password", StringComparison.Ordinal)
+            || v.Value.GetString()!.Contains("auditor-user-password", StringComparison.Ordinal));
+        // The schema manager creates that role and its password lookup.
+        Assert.Equal("{pgbouncer-auth-password.value}", Env("schema-manager", "Platform__PgBouncerAuthPassword"));
+
         // Secrets are parameters, never values.
-        foreach (var secret in new[] { "postgres-password", "app-user-password", "auditor-user-password", "jwt-signing-key" })
+        foreach (var secret in new[] { "postgres-password", "app-user-password", "auditor-user-password", "jwt-signing-key", "pgbouncer-auth-password" })
         {
             Assert.Equal("parameter.v0", Type(secret));
             Assert.True(manifest.GetProperty(secret).GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean(), secret);

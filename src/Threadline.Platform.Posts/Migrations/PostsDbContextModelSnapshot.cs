@@ -46,6 +46,10 @@ namespace Threadline.Platform.Posts.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("dispatched_at");
 
+                    b.Property<string>("DispatchedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("dispatched_by");
+
                     b.Property<Guid>("MessageId")
                         .HasColumnType("uuid")
                         .HasColumnName("message_id");
@@ -142,6 +146,10 @@ namespace Threadline.Platform.Posts.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("processed_at")
                         .HasDefaultValueSql("now()");
+
+                    b.Property<string>("ProcessedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("processed_by");
 
                     b.HasKey("MessageId")
                         .HasName("processed_messages_pkey");

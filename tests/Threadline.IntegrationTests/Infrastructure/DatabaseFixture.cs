@@ -49,14 +49,14 @@ public sealed class DatabaseFixture : TopologyFixture
         await using (var direct = new NpgsqlConnection(await PlatformStarter.ConnectionStringAsync(app, ResourceNames.DirectDatabase, cancellationToken)))
         {
             await direct.OpenAsync(cancellationToken);
-            await PlatformDatabase.SetUpAsync(direct, topology.AppPassword, topology.AuditorPassword, PlatformCapture.FromConfiguration(SchemaManagerSettings()), cancellationToken);
+            await PlatformDatabase.SetUpAsync(direct, topology.AppPassword, topology.AuditorPassword, PlatformCapture.FromConfiguration(SchemaManagerSettings()), cancellationToken: cancellationToken);
         }
 
         await PlatformStarter.WaitHealthyAsync(app, Awaited, cancellationToken);
     }
 
     /// <summary>The schema manager's own appsettings.json, which lists the platform's captured tables.</summary>
-    private static IConfiguration SchemaManagerSettings() =>
+    internal static IConfiguration SchemaManagerSettings() =>
         new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(EvidenceFiles.RepositoryRoot, "src", "Threadline.Platform.SchemaManager", "appsettings.json"), optional: false)
             .Build();

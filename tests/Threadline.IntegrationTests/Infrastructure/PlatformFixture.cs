@@ -42,6 +42,9 @@ public class PlatformFixture : TopologyFixture
 
     protected override IReadOnlyList<string> Awaited => PlatformStarter.Services;
 
+    /// <summary>AppHost arguments a derived fixture adds to the shared ones (e.g. more replicas).</summary>
+    protected virtual IEnumerable<string> MoreAppHostArguments => [];
+
     protected override Task<DistributedApplication> BuildAsync() =>
         PlatformStarter.BuildAsync(SigningKey,
             [
@@ -50,6 +53,7 @@ public class PlatformFixture : TopologyFixture
                 $"--{PlatformConfig.WritesMaxConcurrent}={WriteLimit}",
                 $"--{PlatformConfig.WritesQueueLimit}={WriteLimit}",
                 .. _dashboard?.AppHostArguments() ?? [],
+                .. MoreAppHostArguments,
             ],
             dashboard: _dashboard is not null,
             logging =>

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,13 +12,11 @@ namespace Threadline.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed partial class StatementModePooler : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly string _directory;
+    private readonly LocalPgBouncerProcess _process;
 
-    private StatementModePooler(Process process, string directory, string connectionString)
+    private StatementModePooler(LocalPgBouncerProcess process, string connectionString)
     {
         _process = process;
-        _directory = directory;
         ConnectionString = connectionString;
     }
 
@@ -32,7 +27,7 @@ public sealed partial class StatementModePooler : IAsyncDisposable
         var model = platform.App.Services.GetRequiredService<DistributedApplicationModel>();
         var pgbouncer = model.Resources.OfType<ExecutableResource>().Single(r => r.Name == ResourceNames.PgBouncer);
         var ini = await File.ReadAllTextAsync(Path.Combine(pgbouncer.WorkingDirectory, "pgbouncer.ini"));
-        var port = FreeLoopbackPort();
+        var port = LocalPgBouncerProcess.FreeLoopbackPort();
         var directory = Directory.CreateTempSubdirectory("threadline-statement-pooler-").FullName;
         var userList = Path.Combine(directory, "userlist.txt");
         File.Copy(Path.Combine(pgbouncer.WorkingDirectory, "userlist.txt"), userList);
@@ -42,51 +37,11 @@ public sealed partial class StatementModePooler : IAsyncDisposable
         var iniPath = Path.Combine(directory, "pgbouncer.ini");
         await File.WriteAllTextAsync(iniPath, ini);
 
-        // PgBouncer refuses to run as root; run it as postgres, like the AppHost does.
-        await Process.Start("chown", ["-R", "postgres:postgres", directory]).WaitForExitAsync();
-        var process = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", "/usr/sbin/pgbouncer", iniPath]))
-            ?? throw new InvalidOperationException("Could not start pgbouncer.");
-        var connectionString = new NpgsqlConnectionStringBuilder(platform.AppConnectionString) { Port = port }.ConnectionString;
-        var pooler = new StatementModePooler(process, directory, connectionString);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return pooler;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-                await Task.Delay(100);
-            }
-            catch (SocketException)
-            {
-                await pooler.DisposeAsync();
-                throw new InvalidOperationException("The statement-mode pgbouncer did not start; its log is in the test output.");
-            }
-        }
+        var process = await LocalPgBouncerProcess.StartAsync(directory, iniPath, port);
+        return new StatementModePooler(process, new NpgsqlConnectionStringBuilder(platform.AppConnectionString) { Port = port }.ConnectionString);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     [GeneratedRegex(@"(?m)^pool_mode\s*=.*$")]
     private static partial Regex PoolMode();
