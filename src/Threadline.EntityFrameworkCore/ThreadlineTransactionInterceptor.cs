@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using Threadline.Npgsql;
+using Threadline.Schema;
 
 namespace Threadline.EntityFrameworkCore;
 
@@ -14,7 +15,8 @@ namespace Threadline.EntityFrameworkCore;
 /// SaveChanges batch statement by statement, so the context cannot ride as an extra statement in that batch.
 /// Around the commit of a stamped transaction it emits the <c>threadline.audit</c> span (<see cref="AuditSpan"/>).
 /// </summary>
-public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor accessor, StampedTransactions stamped, string? auditUrlTemplate = null)
+/// <param name="schema">The audit schema's options when it is not installed under the default name.</param>
+public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor accessor, StampedTransactions stamped, string? auditUrlTemplate = null, ThreadlineSchemaOptions? schema = null)
     : DbTransactionInterceptor, ISaveChangesInterceptor
 {
     private readonly ConditionalWeakTable<DbTransaction, Activity> _auditSpans = new();
@@ -41,7 +43,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
 
     public override InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
-        if (stamped.IsStamped(transaction) && AuditSpan.Start((NpgsqlTransaction)transaction, auditUrlTemplate) is { } span)
+        if (stamped.IsStamped(transaction) && AuditSpan.Start((NpgsqlTransaction)transaction, auditUrlTemplate, schema) is { } span)
         {
             _auditSpans.AddOrUpdate(transaction, span);
         }
@@ -51,7 +53,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
 
     public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
-        if (stamped.IsStamped(transaction) && await AuditSpan.StartAsync((NpgsqlTransaction)transaction, auditUrlTemplate, cancellationToken).ConfigureAwait(false) is { } span)
+        if (stamped.IsStamped(transaction) && await AuditSpan.StartAsync((NpgsqlTransaction)transaction, auditUrlTemplate, schema, cancellationToken).ConfigureAwait(false) is { } span)
         {
             _auditSpans.AddOrUpdate(transaction, span);
         }

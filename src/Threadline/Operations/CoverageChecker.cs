@@ -183,7 +183,7 @@ public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
               FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
                AND (n.nspname = ANY ($1) OR n.nspname || '.' || c.relname = ANY ($2)
-                    OR EXISTS (SELECT FROM {SqlIdentifier.Qualified(_options.Schema, "captured_tables")} ct WHERE ct.table_schema = n.nspname AND ct.table_name = c.relname)
+                    OR EXISTS (SELECT FROM {AuditSchemaNames.For(_options).CapturedTables} ct WHERE ct.table_schema = n.nspname AND ct.table_name = c.relname)
                     OR EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname LIKE 'threadline\_capture\_%'))
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = expectation.RequiredSchemas.ToArray() });
@@ -201,7 +201,7 @@ public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
     private async Task<Dictionary<string, string>> ReadRegistryAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"SELECT table_schema || '.' || table_name, function_name FROM {SqlIdentifier.Qualified(_options.Schema, "captured_tables")}", connection);
+            $"SELECT table_schema || '.' || table_name, function_name FROM {AuditSchemaNames.For(_options).CapturedTables}", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var registry = new Dictionary<string, string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
