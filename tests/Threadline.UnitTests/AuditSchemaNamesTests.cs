@@ -59,6 +59,17 @@ public sealed partial class AuditSchemaNamesTests
     }
 
     [Fact]
+    public void Placeholders_stay_out_of_comments()
+    {
+        // A multi-line value put into a comment line would run its later lines as SQL.
+        foreach (var statement in SqlStatements.Names)
+        {
+            var commented = SqlStatements.Template(statement).Split('\n').Where(l => l.Contains("--", StringComparison.Ordinal) && l[l.IndexOf("--", StringComparison.Ordinal)..].Contains("{{", StringComparison.Ordinal));
+            Assert.True(!commented.Any(), $"{statement}.sql has a placeholder in a comment: {string.Join(" | ", commented)}");
+        }
+    }
+
+    [Fact]
     public void Partition_swap_re_issues_the_grants_to_the_configured_roles()
     {
         var sql = AuditSchemaNames.For(Other).Statement("partition_changes");

@@ -1,5 +1,5 @@
 -- PartitioningManager.EnableAsync: swaps the (empty, locked) changes table for one range-partitioned by capture time,
--- with the same columns, identity, constraints and indexes ({{indexes}}: the old table's, read from the catalog), and
+-- with the same columns, identity, constraints and indexes (the old table's, read from the catalog, go in below), and
 -- re-issues the grants V001 gave the table. The partitions themselves are created next, by ensure_change_partitions.
 CREATE TABLE {{schema}}.changes_partitioned (LIKE {{schema}}.changes INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY) PARTITION BY RANGE (captured_at);
 DROP TABLE {{schema}}.changes;

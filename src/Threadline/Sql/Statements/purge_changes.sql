@@ -1,4 +1,4 @@
--- RetentionPurger: one batch of changes ({{change_expired}}: purge_change_expired.sql; $7 the batch size), logged in the
+-- RetentionPurger: one batch of changes ("old enough" is purge_change_expired.sql; $7 the batch size), logged in the
 -- purge log (ids and digest of what it removed) and marked on captured_tables in the same statement. Returns the
 -- removed count per table.
 WITH doomed AS (DELETE FROM {{schema}}.changes
