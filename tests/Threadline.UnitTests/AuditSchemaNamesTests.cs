@@ -5,7 +5,7 @@ namespace Threadline.UnitTests;
 
 public sealed partial class AuditSchemaNamesTests
 {
-    private static readonly ThreadlineSchemaOptions Other = new() { Schema = "Audit \"X\"", OwnerRole = "ax_owner", ReaderRole = "ax_reader", RetentionRole = "ax_retention", WriterRole = "ax_writer" };
+    private static readonly ThreadlineSchemaOptions Other = new() { Schema = "Audit \"X's\"", OwnerRole = "ax_owner", ReaderRole = "ax_reader", RetentionRole = "ax_retention", WriterRole = "ax_writer" };
 
     /// <summary>The placeholders a caller fills in after rendering (the partition swap's indexes, the purge predicate).</summary>
     private static readonly string[] CallerPlaceholders = ["{{indexes}}", "{{change_expired}}"];
@@ -15,11 +15,11 @@ public sealed partial class AuditSchemaNamesTests
     {
         var names = AuditSchemaNames.For(Other);
 
-        Assert.Equal("\"Audit \"\"X\"\"\"", names.Schema);
-        Assert.Equal("\"Audit \"\"X\"\"\".\"changes\"", names.Changes);
-        Assert.Equal("\"Audit \"\"X\"\"\".\"captured_tables\"", names.CapturedTables);
-        Assert.Equal("CALL \"Audit \"\"X\"\"\".\"set_context\"($1)", names.CallSetContextSql);
-        Assert.StartsWith("SELECT \"Audit \"\"X\"\"\".\"record_action\"(@threadline_action_name,", names.RecordActionSql, StringComparison.Ordinal);
+        Assert.Equal("\"Audit \"\"X's\"\"\"", names.Schema);
+        Assert.Equal("\"Audit \"\"X's\"\"\".\"changes\"", names.Changes);
+        Assert.Equal("\"Audit \"\"X's\"\"\".\"captured_tables\"", names.CapturedTables);
+        Assert.Equal("CALL \"Audit \"\"X's\"\"\".\"set_context\"($1)", names.CallSetContextSql);
+        Assert.StartsWith("SELECT \"Audit \"\"X's\"\"\".\"record_action\"(@threadline_action_name,", names.RecordActionSql, StringComparison.Ordinal);
         Assert.Equal("\"threadline\".\"transactions\"", AuditSchemaNames.Default.Transactions);
     }
 
@@ -53,9 +53,19 @@ public sealed partial class AuditSchemaNamesTests
             var left = Placeholder().Matches(sql).Select(m => m.Value).Except(CallerPlaceholders).ToArray();
             Assert.True(left.Length == 0, $"{statement}.sql keeps unknown placeholders: {string.Join(", ", left)}");
             Assert.DoesNotContain("threadline.", sql, StringComparison.Ordinal);
-            Assert.DoesNotContain("threadline_", sql.Replace("threadline_action_", "", StringComparison.Ordinal), StringComparison.Ordinal);
+            // Roles come from the options; the capture triggers' name prefix is fixed.
+            Assert.DoesNotContain("threadline_", sql.Replace("threadline\\_capture\\_", "", StringComparison.Ordinal), StringComparison.Ordinal);
             Assert.Equal(SqlStatements.Template(statement).Contains("{{schema}}", StringComparison.Ordinal), sql.Contains(names.Schema + ".", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public void The_bare_schema_name_is_escaped_inside_literals()
+    {
+        var names = AuditSchemaNames.For(Other);
+
+        Assert.Contains("pn.nspname = 'Audit \"X''s\"'", names.Statement("coverage_triggers"), StringComparison.Ordinal);
+        Assert.Contains("format('%I.changes', 'Audit \"X''s\"')", names.Statement("partitions_droppable"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -74,8 +84,8 @@ public sealed partial class AuditSchemaNamesTests
     {
         var sql = AuditSchemaNames.For(Other).Statement("partition_changes");
 
-        Assert.Contains("GRANT SELECT ON \"Audit \"\"X\"\"\".changes TO \"ax_reader\";", sql, StringComparison.Ordinal);
-        Assert.Contains("GRANT SELECT, DELETE ON \"Audit \"\"X\"\"\".changes TO \"ax_retention\";", sql, StringComparison.Ordinal);
+        Assert.Contains("GRANT SELECT ON \"Audit \"\"X's\"\"\".changes TO \"ax_reader\";", sql, StringComparison.Ordinal);
+        Assert.Contains("GRANT SELECT, DELETE ON \"Audit \"\"X's\"\"\".changes TO \"ax_retention\";", sql, StringComparison.Ordinal);
         Assert.Contains("OWNER TO \"ax_owner\";", sql, StringComparison.Ordinal);
     }
 

@@ -179,13 +179,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
 
     private async Task<IReadOnlyList<string>> DroppablePartitionsAsync(NpgsqlConnection connection, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            SELECT c.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
-             WHERE i.inhparent = to_regclass($1) AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
-               AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz <= $2
-             ORDER BY 1
-            """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = Changes });
+        await using var command = new NpgsqlCommand(Names.Statement("partitions_droppable"), connection);
         command.Parameters.Add(new NpgsqlParameter { Value = cutoff.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var partitions = new List<string>();
