@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Threadline.Operations;
+using Threadline.Schema;
 
 namespace Threadline.AspNetCore;
 
@@ -13,7 +14,8 @@ namespace Threadline.AspNetCore;
 /// <param name="connectionString">Gives the connection string at each check (a role that can read the catalog and <c>captured_tables</c>).</param>
 /// <param name="expectation">The tables that must be captured.</param>
 /// <param name="cacheFor">How long a result is reused before the database is asked again.</param>
-public sealed class ThreadlineCoverageHealthCheck(Func<string> connectionString, CoverageExpectation expectation, TimeSpan cacheFor) : IHealthCheck
+/// <param name="schema">The audit schema's options when it is not installed under the default name.</param>
+public sealed class ThreadlineCoverageHealthCheck(Func<string> connectionString, CoverageExpectation expectation, TimeSpan cacheFor, ThreadlineSchemaOptions? schema = null) : IHealthCheck
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (DateTime At, HealthCheckResult Result)? _last;
@@ -54,7 +56,7 @@ public sealed class ThreadlineCoverageHealthCheck(Func<string> connectionString,
         {
             await using var connection = new NpgsqlConnection(connectionString());
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var report = await new CoverageChecker().CheckAsync(connection, expectation, cancellationToken).ConfigureAwait(false);
+            var report = await new CoverageChecker(schema).CheckAsync(connection, expectation, cancellationToken).ConfigureAwait(false);
             var problems = report.Findings.Where(f => f.IsProblem).ToArray();
             var data = problems.ToDictionary(f => f.Table + " " + f.Status, f => (object)f.Detail);
             data["covered"] = report.Findings.Count(f => f.Status == CoverageStatus.Covered);
@@ -80,13 +82,13 @@ public static class ThreadlineHealthCheckExtensions
 {
     /// <summary>Adds the capture coverage check ("threadline-coverage") for the tables in <paramref name="expectation"/>.</summary>
     public static IHealthChecksBuilder AddThreadlineCoverage(
-        this IHealthChecksBuilder builder, CoverageExpectation expectation, Func<IServiceProvider, string> connectionString, TimeSpan? cacheFor = null)
+        this IHealthChecksBuilder builder, CoverageExpectation expectation, Func<IServiceProvider, string> connectionString, TimeSpan? cacheFor = null, ThreadlineSchemaOptions? schema = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(expectation);
         return builder.Add(new HealthCheckRegistration(
             "threadline-coverage",
-            services => new ThreadlineCoverageHealthCheck(() => connectionString(services), expectation, cacheFor ?? TimeSpan.FromSeconds(30)),
+            services => new ThreadlineCoverageHealthCheck(() => connectionString(services), expectation, cacheFor ?? TimeSpan.FromSeconds(30), schema),
             HealthStatus.Unhealthy,
             ["threadline"]));
     }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Threadline.Npgsql;
+using Threadline.Schema;
 
 namespace Threadline.EntityFrameworkCore;
 
@@ -10,7 +11,8 @@ public static class ThreadlineActionExtensions
     /// <summary>
     /// Records a semantic action ("who did what and why") in the current transaction, linked to every change captured
     /// in it, before or after. Call it inside <c>Database.BeginTransactionAsync()</c> while an audit context is
-    /// current; the actor and ids come from that context. Returns the action id.
+    /// current; the actor and ids come from that context. Returns the action id. The action goes to the audit schema
+    /// given to <c>UseThreadline</c> (the default one without it).
     /// </summary>
     /// <remarks>
     /// Runs <c>threadline.record_action</c>, which inserts a row into <c>threadline.actions</c> with the actor and ids of the
@@ -33,9 +35,15 @@ public static class ThreadlineActionExtensions
             throw new InvalidOperationException("Record an action inside a transaction (Database.BeginTransactionAsync), so it is linked to that transaction's changes.");
         }
 
+        // Only quoted schema names are put into the SQL; the values are parameters.
+        var sql = Names(database).RecordActionSql + " AS \"Value\"";
         return await database
-            .SqlQueryRaw<long>(NpgsqlAuditExtensions.RecordActionSql + " AS \"Value\"", NpgsqlAuditExtensions.ActionParameters(name, status, reason))
+            .SqlQueryRaw<long>(sql, NpgsqlAuditExtensions.ActionParameters(name, status, reason))
             .SingleAsync(cancellationToken)
             .ConfigureAwait(false);
     }
+
+    private static AuditSchemaNames Names(DatabaseFacade database) =>
+        database.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<ThreadlineCommandInterceptor>().FirstOrDefault()?.Names
+        ?? AuditSchemaNames.Default;
 }

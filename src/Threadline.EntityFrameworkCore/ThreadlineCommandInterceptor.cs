@@ -1,20 +1,26 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Threadline.Npgsql;
+using Threadline.Schema;
 
 namespace Threadline.EntityFrameworkCore;
 
 /// <summary>
 /// Stamps the audit context into EF Core writes that run outside a transaction (ExecuteUpdate, ExecuteDelete,
-/// raw SQL): the command is prefixed with <c>CALL threadline.set_context(...)</c>, a transaction-local
+/// raw SQL): the command is prefixed with the audit schema's <c>CALL set_context(...)</c>, a transaction-local
 /// <c>set_config</c> that adds no result set, and the statements of one command share one implicit transaction.
 /// Writes inside a transaction are stamped once per transaction (see <see cref="ThreadlineTransactionInterceptor"/>).
 /// </summary>
 /// <param name="accessor">Supplies the current audit context.</param>
 /// <param name="stamped">Shared with the <see cref="ThreadlineTransactionInterceptor"/> of the same context options.</param>
-public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor, StampedTransactions stamped) : DbCommandInterceptor
+/// <param name="schema">The audit schema's options when it is not installed under the default name.</param>
+public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor, StampedTransactions stamped, ThreadlineSchemaOptions? schema = null) : DbCommandInterceptor
 {
     internal const string ParameterName = "threadline_context";
+
+    private readonly string _setContextPrefix = AuditSchemaNames.For(schema).CallSetContextSql.Replace("$1", "@" + ParameterName, StringComparison.Ordinal) + ";\n";
+
+    /// <summary>The audit schema this context writes to (RecordThreadlineActionAsync finds it here).</summary>
+    internal AuditSchemaNames Names { get; } = AuditSchemaNames.For(schema);
 
     /// <summary>
     /// Stamps the command before EF Core runs it when a context is current and the command may write: outside a transaction
@@ -176,7 +182,7 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor,
         parameter.ParameterName = ParameterName;
         parameter.Value = context.ToJson();
         command.Parameters.Add(parameter);
-        command.CommandText = NpgsqlAuditExtensions.CallSetContextSql.Replace("$1", "@" + ParameterName, StringComparison.Ordinal) + ";\n" + command.CommandText;
+        command.CommandText = _setContextPrefix + command.CommandText;
         ThreadlineTelemetry.ContextsStamped.Add(1, new KeyValuePair<string, object?>("threadline.bridge", "efcore-command"));
         return null;
     }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Threadline.Schema;
 
 namespace Threadline.EntityFrameworkCore;
 
@@ -16,13 +17,17 @@ public static class ThreadlineDbContextOptionsExtensions
     /// A page showing an audit transaction, with <c>{id}</c> for its id (for example the admin UI's
     /// <c>/ui/transactions/{id}</c>), put on the audit span as <c>threadline.audit.url</c>; null for none.
     /// </param>
-    public static DbContextOptionsBuilder UseThreadline(this DbContextOptionsBuilder builder, IAuditContextAccessor accessor, string? auditUrlTemplate = null)
+    /// <param name="schema">
+    /// The audit schema's options when it is not installed under the default name: the context hand-over, the audit
+    /// span's summary and <c>RecordThreadlineActionAsync</c> then use that schema.
+    /// </param>
+    public static DbContextOptionsBuilder UseThreadline(this DbContextOptionsBuilder builder, IAuditContextAccessor accessor, string? auditUrlTemplate = null, ThreadlineSchemaOptions? schema = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(accessor);
         var stamped = new StampedTransactions();
         return builder.AddInterceptors(
-            new ThreadlineTransactionInterceptor(accessor, stamped, auditUrlTemplate),
-            new ThreadlineCommandInterceptor(accessor, stamped));
+            new ThreadlineTransactionInterceptor(accessor, stamped, auditUrlTemplate, schema),
+            new ThreadlineCommandInterceptor(accessor, stamped, schema));
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using Threadline.Npgsql;
+using Threadline.Schema;
 
 namespace Threadline.EntityFrameworkCore;
 
@@ -17,7 +18,8 @@ namespace Threadline.EntityFrameworkCore;
 /// <param name="accessor">Supplies the current audit context.</param>
 /// <param name="stamped">Shared with the <see cref="ThreadlineCommandInterceptor"/> of the same context options.</param>
 /// <param name="auditUrlTemplate">A page showing an audit transaction, with <c>{id}</c> for its id, put on the audit span; null for none.</param>
-public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor accessor, StampedTransactions stamped, string? auditUrlTemplate = null)
+/// <param name="schema">The audit schema's options when it is not installed under the default name.</param>
+public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor accessor, StampedTransactions stamped, string? auditUrlTemplate = null, ThreadlineSchemaOptions? schema = null)
     : DbTransactionInterceptor, ISaveChangesInterceptor
 {
     private readonly ConditionalWeakTable<DbTransaction, Activity> _auditSpans = new();
@@ -69,7 +71,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
     /// <returns><paramref name="result"/>.</returns>
     public override InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
-        if (stamped.IsStamped(transaction) && AuditSpan.Start((NpgsqlTransaction)transaction, auditUrlTemplate) is { } span)
+        if (stamped.IsStamped(transaction) && AuditSpan.Start((NpgsqlTransaction)transaction, auditUrlTemplate, schema) is { } span)
         {
             _auditSpans.AddOrUpdate(transaction, span);
         }
@@ -88,7 +90,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
     /// <returns><paramref name="result"/>.</returns>
     public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
-        if (stamped.IsStamped(transaction) && await AuditSpan.StartAsync((NpgsqlTransaction)transaction, auditUrlTemplate, cancellationToken).ConfigureAwait(false) is { } span)
+        if (stamped.IsStamped(transaction) && await AuditSpan.StartAsync((NpgsqlTransaction)transaction, auditUrlTemplate, schema, cancellationToken).ConfigureAwait(false) is { } span)
         {
             _auditSpans.AddOrUpdate(transaction, span);
         }

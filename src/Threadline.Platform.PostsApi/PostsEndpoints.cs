@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Threadline.EntityFrameworkCore;
 using Threadline.Platform.Posts;
+using Threadline.Schema;
 
 namespace Threadline.Platform.PostsApi;
 
@@ -125,6 +126,8 @@ public static class PostsEndpoints
         return post is null ? NotFound(id) : TypedResults.Ok(ToResponse(post, null));
     }
 
+    private static readonly string CurrentTransactionIdSql = $"SELECT {AuditSchemaNames.Default.CurrentTransactionId}() AS \"Value\"";
+
     /// <summary>
     /// Runs the writes in one transaction with the semantic action they stand for, and returns the audit transaction
     /// id they produced (null when nothing was written, in which case no action is recorded either).
@@ -134,7 +137,7 @@ public static class PostsEndpoints
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await writes();
         var auditTransactionId = await db.Database
-            .SqlQueryRaw<long?>("SELECT threadline.current_transaction_id() AS \"Value\"")
+            .SqlQueryRaw<long?>(CurrentTransactionIdSql)
             .SingleAsync(cancellationToken);
         if (auditTransactionId is not null)
         {

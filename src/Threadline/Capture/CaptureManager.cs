@@ -43,6 +43,8 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
     /// <summary>The schema and role names of the installation this manager works on.</summary>
     public ThreadlineSchemaOptions Options { get; } = options ?? ThreadlineSchemaOptions.Default;
 
+    private AuditSchemaNames Names => AuditSchemaNames.For(Options);
+
     /// <summary>Reads a table's columns and primary key; throws <see cref="CaptureException"/> when the table does not exist.</summary>
     public async Task<TableDefinition> DescribeAsync(NpgsqlConnection connection, string schema, string table, CancellationToken cancellationToken = default)
     {
@@ -86,7 +88,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
     {
         await using var command = new NpgsqlCommand(
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'actor_id' AND NOT attisdropped)", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = SqlIdentifier.Qualified(Options.Schema, "changes") });
+        command.Parameters.Add(new NpgsqlParameter { Value = Names.Changes });
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -179,14 +181,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
     /// </summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> FindDriftAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
     {
-        await using var command = new NpgsqlCommand($"""
-            SELECT ct.table_schema, ct.table_name, ct.key_columns, ct.options::text,
-                   array(SELECT a.attnum::int FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
-                   array(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
-              FROM {SqlIdentifier.Qualified(Options.Schema, "captured_tables")} ct
-              JOIN pg_catalog.pg_namespace n ON n.nspname = ct.table_schema
-              JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = ct.table_name AND c.relkind IN ('r', 'p')
-            """, connection);
+        await using var command = new NpgsqlCommand(Names.Statement("capture_drift"), connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var drift = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -257,15 +252,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
     /// <returns>The registered tables, ordered by schema and name.</returns>
     public async Task<IReadOnlyList<CapturedTable>> ListAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
     {
-        await using var command = new NpgsqlCommand($"""
-            SELECT ct.table_schema, ct.table_name, ct.function_name, ct.key_columns, ct.options::text, ct.enabled_at, ct.options_changed_at,
-                   (SELECT count(*)::int FROM pg_catalog.pg_trigger tg
-                     WHERE tg.tgrelid = to_regclass(quote_ident(ct.table_schema) || '.' || quote_ident(ct.table_name))
-                       AND tg.tgname = ANY ($1) AND tg.tgenabled <> 'D'
-                       AND tg.tgfoid = to_regprocedure({SqlIdentifier.Literal(SqlIdentifier.Quote(Options.Schema) + ".")} || quote_ident(ct.function_name) || '()'))
-              FROM {SqlIdentifier.Qualified(Options.Schema, "captured_tables")} ct
-             ORDER BY 1, 2
-            """, connection);
+        await using var command = new NpgsqlCommand(Names.Statement("captured_tables"), connection);
         command.Parameters.Add(new NpgsqlParameter { Value = CaptureSqlGenerator.TriggerNames.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var tables = new List<CapturedTable>();
@@ -285,7 +272,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
     /// <summary>Whether every captured table rejects writes without an actor, whatever its own option says.</summary>
     public async Task<bool> GetRequireActorEverywhereAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
     {
-        await using var command = new NpgsqlCommand($"SELECT require_actor FROM {SqlIdentifier.Qualified(Options.Schema, "settings")}", connection);
+        await using var command = new NpgsqlCommand($"SELECT require_actor FROM {Names.Settings}", connection);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -293,7 +280,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
     public async Task SetRequireActorEverywhereAsync(NpgsqlConnection connection, bool required, CancellationToken cancellationToken = default)
     {
         await using var command = new NpgsqlCommand(
-            $"UPDATE {SqlIdentifier.Qualified(Options.Schema, "settings")} SET require_actor = $1, changed_at = now()", connection);
+            $"UPDATE {Names.Settings} SET require_actor = $1, changed_at = now()", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = required });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -148,7 +148,7 @@ public static class CaptureSqlGenerator
     /// <summary>Disables capture and forgets the table's options. Its audit history stays.</summary>
     public static string DisableScript(string schema, string table, ThreadlineSchemaOptions schemaOptions) =>
         DisableSql(schema, table, schemaOptions) +
-        $"\nDELETE FROM {SqlIdentifier.Qualified(schemaOptions.Schema, "captured_tables")} WHERE table_schema = {SqlIdentifier.Literal(schema)} AND table_name = {SqlIdentifier.Literal(table)};";
+        $"\nDELETE FROM {AuditSchemaNames.For(schemaOptions).CapturedTables} WHERE table_schema = {SqlIdentifier.Literal(schema)} AND table_name = {SqlIdentifier.Literal(table)};";
 
     // Fails the script with the same kind of message as Validate when the table or a named column is not there.
     private static string CatalogGuardSql(TableDefinition table)
@@ -178,7 +178,7 @@ public static class CaptureSqlGenerator
     private static string RegisterSql(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
     {
         var json = StoredCaptureOptions.ToJson(options);
-        var registry = SqlIdentifier.Qualified(schemaOptions.Schema, "captured_tables");
+        var registry = AuditSchemaNames.For(schemaOptions).CapturedTables;
         // Column identity, read from the catalog when the script runs (so scripts written offline carry it too): the
         // attnums of the redacted columns, which the capture function follows through renames, and every column's
         // attnum and name, against which coverage reports drift (ColumnDrift).
@@ -207,7 +207,7 @@ public static class CaptureSqlGenerator
     /// </summary>
     internal static string BaselineSql(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions, bool actorColumns = true)
     {
-        var s = SqlIdentifier.Quote(schemaOptions.Schema);
+        var s = AuditSchemaNames.For(schemaOptions).Schema;
         var images = new RowImages(keys, options);
         const string alias = "threadline_baseline_row";
         var transaction = new TransactionSql(s, SqlIdentifier.Literal($"{table.Schema}.{table.Table}"), "false", actorColumns);
@@ -276,7 +276,7 @@ public static class CaptureSqlGenerator
             return ("", "");
         }
 
-        var registry = SqlIdentifier.Qualified(schemaOptions.Schema, "captured_tables");
+        var registry = AuditSchemaNames.For(schemaOptions).CapturedTables;
         var declare = $"""
             #variable_conflict use_variable
             DECLARE
@@ -326,7 +326,7 @@ public static class CaptureSqlGenerator
 
     private static string Generate(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions, bool actorColumns)
     {
-        var s = SqlIdentifier.Quote(schemaOptions.Schema);
+        var s = AuditSchemaNames.For(schemaOptions).Schema;
         var target = SqlIdentifier.Qualified(table.Schema, table.Table);
         var function = s + "." + SqlIdentifier.Quote(FunctionName(table.Schema, table.Table));
         var schemaLiteral = SqlIdentifier.Literal(table.Schema);
@@ -410,7 +410,7 @@ public static class CaptureSqlGenerator
     public static string DisableSql(string schema, string table, ThreadlineSchemaOptions schemaOptions)
     {
         var target = SqlIdentifier.Qualified(schema, table);
-        var function = SqlIdentifier.Quote(schemaOptions.Schema) + "." + SqlIdentifier.Quote(FunctionName(schema, table));
+        var function = AuditSchemaNames.For(schemaOptions).Schema + "." + SqlIdentifier.Quote(FunctionName(schema, table));
         return $"""
             DROP TRIGGER IF EXISTS {InsertTrigger} ON {target};
             DROP TRIGGER IF EXISTS {UpdateTrigger} ON {target};

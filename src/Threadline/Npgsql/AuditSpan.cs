@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
+using Threadline.Schema;
 
 namespace Threadline.Npgsql;
 
@@ -26,8 +27,6 @@ public static class AuditSpan
     /// <summary>Where the <c>urlTemplate</c> of <see cref="StartAsync"/> takes the audit transaction id.</summary>
     public const string IdPlaceholder = "{id}";
 
-    private const string SummarySql = "SELECT transaction_id, tables, changes FROM threadline.current_transaction_summary()";
-
     /// <summary>
     /// Starts the span when the transaction wrote audited rows and the source has listeners; null otherwise. End it
     /// (Dispose) after the commit; on a failed commit set an error status first.
@@ -37,7 +36,8 @@ public static class AuditSpan
     /// <param name="cancellationToken">Cancels the summary query.</param>
     /// <returns>The started span, or <see langword="null"/> when nothing listens or the transaction wrote no audited rows.</returns>
     /// <exception cref="InvalidOperationException">The transaction is already completed.</exception>
-    public static async Task<Activity?> StartAsync(NpgsqlTransaction transaction, string? urlTemplate = null, CancellationToken cancellationToken = default)
+    /// <param name="schema">The audit schema's options when it is not installed under the default name.</param>
+    public static async Task<Activity?> StartAsync(NpgsqlTransaction transaction, string? urlTemplate = null, ThreadlineSchemaOptions? schema = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         if (!ThreadlineTelemetry.ActivitySource.HasListeners())
@@ -45,13 +45,13 @@ public static class AuditSpan
             return null;
         }
 
-        await using var command = CreateSummaryCommand(transaction);
+        await using var command = CreateSummaryCommand(transaction, schema);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Start(reader, urlTemplate) : null;
     }
 
     /// <summary>Synchronous twin of <see cref="StartAsync"/>.</summary>
-    public static Activity? Start(NpgsqlTransaction transaction, string? urlTemplate = null)
+    public static Activity? Start(NpgsqlTransaction transaction, string? urlTemplate = null, ThreadlineSchemaOptions? schema = null)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         if (!ThreadlineTelemetry.ActivitySource.HasListeners())
@@ -59,13 +59,13 @@ public static class AuditSpan
             return null;
         }
 
-        using var command = CreateSummaryCommand(transaction);
+        using var command = CreateSummaryCommand(transaction, schema);
         using var reader = command.ExecuteReader();
         return reader.Read() ? Start(reader, urlTemplate) : null;
     }
 
-    private static NpgsqlCommand CreateSummaryCommand(NpgsqlTransaction transaction) =>
-        new(SummarySql, transaction.Connection ?? throw new InvalidOperationException("The transaction is already completed."), transaction);
+    private static NpgsqlCommand CreateSummaryCommand(NpgsqlTransaction transaction, ThreadlineSchemaOptions? schema) =>
+        new($"SELECT transaction_id, tables, changes FROM {AuditSchemaNames.For(schema).CurrentTransactionSummary}()", transaction.Connection ?? throw new InvalidOperationException("The transaction is already completed."), transaction);
 
     // Without audited changes the function still returns its one row, all NULL.
     private static Activity? Start(NpgsqlDataReader summary, string? urlTemplate) =>

@@ -1,5 +1,6 @@
 using System.Data;
 using Npgsql;
+using Threadline.Schema;
 
 namespace Threadline.Npgsql;
 
@@ -17,12 +18,6 @@ public static class NpgsqlAuditExtensions
     /// </summary>
     public const string SetContextSql =
         "SELECT set_config('threadline.context', $1, true), set_config('threadline.context_tx', (extract(epoch FROM now()) * 1000000)::bigint::text, true)";
-
-    /// <summary>
-    /// The same hand-over as a procedure call, for prefixing another statement: CALL returns no result set, so the
-    /// caller's results are unchanged. Needs the Threadline schema (threadline.set_context).
-    /// </summary>
-    public const string CallSetContextSql = "CALL threadline.set_context($1)";
 
     /// <summary>
     /// Begins a transaction and sets the audit context in it. Npgsql sends BEGIN together with the set_config
@@ -80,38 +75,47 @@ public static class NpgsqlAuditExtensions
     }
 
     /// <summary>
-    /// Puts the set_config statement first in a batch. A batch runs as one implicit transaction even without BEGIN,
-    /// so the writes that follow in the batch are attributed, with no extra round trip.
+    /// Puts the context hand-over (<see cref="AuditSchemaNames.CallSetContextSql"/>) first in a batch. A batch runs as
+    /// one implicit transaction even without BEGIN, so the writes that follow in the batch are attributed, with no
+    /// extra round trip.
     /// </summary>
-    public static NpgsqlBatch WithAuditContext(this NpgsqlBatch batch, AuditContext context)
+    /// <param name="batch">The batch whose writes are attributed; the hand-over is inserted as its first command.</param>
+    /// <param name="context">The audit context of the batch's writes.</param>
+    /// <param name="schema">The audit schema's options when it is not installed under the default name.</param>
+    /// <returns>The same batch, for chaining.</returns>
+    public static NpgsqlBatch WithAuditContext(this NpgsqlBatch batch, AuditContext context, ThreadlineSchemaOptions? schema = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(context);
-        var command = new NpgsqlBatchCommand(CallSetContextSql);
+        var command = new NpgsqlBatchCommand(AuditSchemaNames.For(schema).CallSetContextSql);
         command.Parameters.Add(new NpgsqlParameter { Value = context.ToJson() });
         batch.BatchCommands.Insert(0, command);
         ThreadlineTelemetry.ContextsStamped.Add(1, new KeyValuePair<string, object?>("threadline.bridge", "batch"));
         return batch;
     }
 
-    /// <summary>Records a semantic action; needs the Threadline schema (threadline.record_action) and an audit context.</summary>
-    public const string RecordActionSql = "SELECT threadline.record_action(@threadline_action_name, @threadline_action_status, @threadline_action_reason)";
-
     /// <summary>
     /// Records a semantic action ("who did what and why") in this transaction, linked to every change captured in it,
     /// before or after. The actor and ids come from the transaction's audit context. Returns the action id.
     /// </summary>
-    public static async Task<long> RecordActionAsync(this NpgsqlTransaction transaction, string name, string status = "ok", string? reason = null, CancellationToken cancellationToken = default)
+    /// <param name="transaction">The transaction the action belongs to; its audit context must be set.</param>
+    /// <param name="name">What was done, e.g. <c>orders.refund</c>.</param>
+    /// <param name="status"><c>ok</c> or <c>error</c>.</param>
+    /// <param name="reason">Why, in the caller's words; optional.</param>
+    /// <param name="schema">The audit schema's options when it is not installed under the default name.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The id of the action row.</returns>
+    public static async Task<long> RecordActionAsync(this NpgsqlTransaction transaction, string name, string status = "ok", string? reason = null, ThreadlineSchemaOptions? schema = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         var connection = transaction.Connection
             ?? throw new InvalidOperationException("The transaction is already completed.");
-        await using var command = new NpgsqlCommand(RecordActionSql, connection, transaction);
+        await using var command = new NpgsqlCommand(AuditSchemaNames.For(schema).RecordActionSql, connection, transaction);
         command.Parameters.AddRange(ActionParameters(name, status, reason));
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    /// <summary>The parameters of <see cref="RecordActionSql"/>, validated: a name of 1 to 200 characters, status ok or error.</summary>
+    /// <summary>The parameters of <see cref="AuditSchemaNames.RecordActionSql"/>, validated: a name of 1 to 200 characters, status ok or error.</summary>
     public static NpgsqlParameter[] ActionParameters(string name, string status, string? reason)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

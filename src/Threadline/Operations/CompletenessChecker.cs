@@ -151,21 +151,7 @@ public sealed class CompletenessChecker(ThreadlineSchemaOptions? options = null)
 
     private async Task<CaptureStart> ReadStartAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CapturedTable table, CancellationToken cancellationToken)
     {
-        var s = SqlIdentifier.Quote(_options.Schema);
-        // The oldest change retention kept is found through the (table, captured_at) index, and only when it purged.
-        await using var command = Command(connection, transaction, $"""
-            SELECT ct.capture_started_txid::text::bigint, ct.enabled_at, ct.capture_start_exact, ct.history_purged_at,
-                   to_regclass(quote_ident(ct.table_schema) || '.' || quote_ident(ct.table_name)) IS NOT NULL,
-                   pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
-                   -- age(xid) counts back from one xid fixed for the whole transaction: this is its full xid8.
-                   pg_snapshot_xmax(pg_current_snapshot())::text::bigint + age(xid(pg_snapshot_xmax(pg_current_snapshot()))),
-                   CASE WHEN ct.history_purged_at IS NOT NULL THEN
-                        (SELECT t.txid::text::bigint FROM {s}.changes c JOIN {s}.transactions t ON t.id = c.transaction_id
-                          WHERE c.table_schema = ct.table_schema AND c.table_name = ct.table_name
-                          ORDER BY c.captured_at, c.id LIMIT 1) END
-              FROM {s}.captured_tables ct
-             WHERE ct.table_schema = $1 AND ct.table_name = $2
-            """, [table.Schema, table.Table]);
+        await using var command = Command(connection, transaction, AuditSchemaNames.For(_options).Statement("completeness_start"), [table.Schema, table.Table]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

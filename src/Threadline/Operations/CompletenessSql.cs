@@ -15,7 +15,7 @@ internal static class CompletenessSql
     /// <summary>One row per live row: status, key and writing xid8. One scan of the table; the audited set is hashed.</summary>
     public static string Classified(TableCaptureOptions table, IReadOnlyList<string> keys, ThreadlineSchemaOptions schemaOptions)
     {
-        var s = SqlIdentifier.Quote(schemaOptions.Schema);
+        var changes = AuditSchemaNames.For(schemaOptions).Changes;
         var target = SqlIdentifier.Qualified(table.Schema, table.Table);
         var key = "jsonb_build_object(" + string.Join(", ", keys.Select(k => $"{SqlIdentifier.Literal(k)}, r.{SqlIdentifier.Quote(k)}")) + ")";
         return $"""
@@ -24,7 +24,7 @@ internal static class CompletenessSql
                      WHEN a.xid IS NOT NULL THEN 'audited'
                      WHEN l.xid_age > $4 THEN 'history_purged'
                      -- Only rows without an audit record get here, so this per-row lookup stays off the common path.
-                     WHEN (SELECT c.data_after FROM {s}.changes c
+                     WHEN (SELECT c.data_after FROM {changes} c
                             WHERE c.table_schema = $1 AND c.table_name = $2 AND c.row_key = l.row_key
                             ORDER BY c.captured_at DESC, c.id DESC LIMIT 1)
                           = (SELECT {Image(table, "r2")} FROM {target} r2 WHERE r2.ctid = l.row_ctid) THEN 'unchanged'
@@ -37,7 +37,7 @@ internal static class CompletenessSql
                    -- under a savepoint, as the data row's is. Both sides younger than the capture start (under 2^31), so
                    -- equal 32-bit xids are the same transaction.
                    SELECT c.xmin AS xid, c.row_key
-                     FROM {s}.changes c
+                     FROM {changes} c
                     WHERE c.table_schema = $1 AND c.table_name = $2 AND c.op IN ('insert', 'update')
                       AND c.captured_at >= $6 AND age(c.xmin) BETWEEN 0 AND $3
                     GROUP BY 1, 2) a ON a.xid = l.xid AND a.row_key = l.row_key
@@ -46,7 +46,7 @@ internal static class CompletenessSql
 
     /// <summary>Per status: the count and, for unaudited rows, the first $7 "key xid" pairs, in the same scan.</summary>
     public static string Counts(string classified, ThreadlineSchemaOptions schemaOptions) =>
-        $"SELECT status, count(*), {SqlIdentifier.Quote(schemaOptions.Schema)}.sample(row_key::text || ' ' || xid, $7) FILTER (WHERE status = 'unaudited') FROM ({classified}) k GROUP BY status";
+        $"SELECT status, count(*), {AuditSchemaNames.For(schemaOptions).Sample}(row_key::text || ' ' || xid, $7) FILTER (WHERE status = 'unaudited') FROM ({classified}) k GROUP BY status";
 
     /// <summary>The row image as capture stores it in data_after: excluded columns dropped, masked ones replaced.</summary>
     private static string Image(TableCaptureOptions table, string alias)

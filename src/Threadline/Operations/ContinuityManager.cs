@@ -126,7 +126,7 @@ public sealed class ContinuityManager(ThreadlineSchemaOptions? options = null)
                 await transaction.SetAuditContextAsync(new AuditContext(BaselineActor) { Source = "baseline" }, cancellationToken).ConfigureAwait(false);
                 await using var insert = new NpgsqlCommand(CaptureSqlGenerator.BaselineSql(table, keys, options, _options, actorColumns), connection, transaction);
                 rows = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                await using var id = new NpgsqlCommand($"SELECT {SqlIdentifier.Quote(_options.Schema)}.current_transaction_id()", connection, transaction);
+                await using var id = new NpgsqlCommand($"SELECT {AuditSchemaNames.For(_options).CurrentTransactionId}()", connection, transaction);
                 transactionId = await id.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as long?;
             }
 

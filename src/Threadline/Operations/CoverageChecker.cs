@@ -194,14 +194,7 @@ public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
     /// <summary>The existing tables that matter here: in the required schemas, named, registered, or carrying capture triggers.</summary>
     private async Task<HashSet<string>> ReadTablesAsync(NpgsqlConnection connection, CoverageExpectation expectation, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"""
-            SELECT n.nspname || '.' || c.relname
-              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-               AND (n.nspname = ANY ($1) OR n.nspname || '.' || c.relname = ANY ($2)
-                    OR EXISTS (SELECT FROM {SqlIdentifier.Qualified(_options.Schema, "captured_tables")} ct WHERE ct.table_schema = n.nspname AND ct.table_name = c.relname)
-                    OR EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname LIKE 'threadline\_capture\_%'))
-            """, connection);
+        await using var command = new NpgsqlCommand(AuditSchemaNames.For(_options).Statement("coverage_tables"), connection);
         command.Parameters.Add(new NpgsqlParameter { Value = expectation.RequiredSchemas.ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = expectation.Required.Concat(expectation.ExpectedUncovered.Keys).ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -217,7 +210,7 @@ public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
     private async Task<Dictionary<string, string>> ReadRegistryAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"SELECT table_schema || '.' || table_name, function_name FROM {SqlIdentifier.Qualified(_options.Schema, "captured_tables")}", connection);
+            $"SELECT table_schema || '.' || table_name, function_name FROM {AuditSchemaNames.For(_options).CapturedTables}", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var registry = new Dictionary<string, string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -230,17 +223,7 @@ public sealed class CoverageChecker(ThreadlineSchemaOptions? options = null)
 
     private async Task<Dictionary<string, List<CaptureTrigger>>> ReadCaptureTriggersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        // Any trigger that calls a function in the audit schema, or carries a capture trigger name.
-        await using var command = new NpgsqlCommand("""
-            SELECT n.nspname || '.' || c.relname, t.tgname::text, t.tgenabled <> 'D', p.proname::text
-              FROM pg_catalog.pg_trigger t
-              JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
-              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-              JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
-              JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
-             WHERE NOT t.tgisinternal AND (pn.nspname = $1 OR t.tgname LIKE 'threadline\_capture\_%')
-            """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = _options.Schema });
+        await using var command = new NpgsqlCommand(AuditSchemaNames.For(_options).Statement("coverage_triggers"), connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var triggers = new Dictionary<string, List<CaptureTrigger>>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -22,13 +22,15 @@ public sealed class PartitioningManager(ThreadlineSchemaOptions? options = null)
 {
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
 
-    private string Changes => SqlIdentifier.Qualified(_options.Schema, "changes");
+    private AuditSchemaNames Names => AuditSchemaNames.For(_options);
+
+    private string Changes => Names.Changes;
 
     /// <summary>Whether changes is partitioned in this install (catalog only: any role may ask).</summary>
     public static async Task<bool> IsPartitionedAsync(NpgsqlConnection connection, ThreadlineSchemaOptions? options = null, CancellationToken cancellationToken = default)
     {
         await using var command = new NpgsqlCommand("SELECT coalesce((SELECT relkind = 'p' FROM pg_catalog.pg_class WHERE oid = to_regclass($1)), false)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = SqlIdentifier.Qualified((options ?? ThreadlineSchemaOptions.Default).Schema, "changes") });
+        command.Parameters.Add(new NpgsqlParameter { Value = AuditSchemaNames.For(options).Changes });
         return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -63,25 +65,19 @@ public sealed class PartitioningManager(ThreadlineSchemaOptions? options = null)
             }
         }
 
-        var s = SqlIdentifier.Quote(_options.Schema);
-        var sql = $"""
-            CREATE TABLE {s}.changes_partitioned (LIKE {Changes} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY) PARTITION BY RANGE (captured_at);
-            DROP TABLE {Changes};
-            ALTER TABLE {s}.changes_partitioned RENAME TO changes;
-            ALTER TABLE {Changes} ADD CONSTRAINT changes_pkey PRIMARY KEY (id, captured_at);
-            {string.Join("\n", indexes)}
-            CREATE TABLE {s}.changes_default PARTITION OF {Changes} DEFAULT;
-            ALTER TABLE {Changes} OWNER TO {SqlIdentifier.Quote(_options.OwnerRole)};
-            ALTER TABLE {s}.changes_default OWNER TO {SqlIdentifier.Quote(_options.OwnerRole)};
-            REVOKE ALL ON {Changes} FROM PUBLIC;
-            GRANT SELECT ON {Changes} TO {SqlIdentifier.Quote(_options.ReaderRole)};
-            GRANT SELECT, DELETE ON {Changes} TO {SqlIdentifier.Quote(_options.RetentionRole)};
-            UPDATE {s}.settings SET partition_interval = {SqlIdentifier.Literal(interval == PartitionInterval.Day ? "day" : "month")}, changed_at = now();
-            SELECT {s}.ensure_change_partitions({ahead});
-            """;
-        await using (var convert = new NpgsqlCommand(sql, connection, transaction))
+        await using (var convert = new NpgsqlCommand(Names.Statement("partition_changes").Replace("{{indexes}}", string.Join("\n", indexes), StringComparison.Ordinal), connection, transaction))
         {
             await convert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var settings = new NpgsqlBatch(connection, transaction))
+        {
+            settings.BatchCommands.Add(new NpgsqlBatchCommand($"UPDATE {Names.Settings} SET partition_interval = $1, changed_at = now()")
+            {
+                Parameters = { new NpgsqlParameter { Value = interval == PartitionInterval.Day ? "day" : "month" } },
+            });
+            settings.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {Names.EnsureChangePartitions}($1)") { Parameters = { new NpgsqlParameter { Value = ahead } } });
+            await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -90,7 +86,7 @@ public sealed class PartitioningManager(ThreadlineSchemaOptions? options = null)
     /// <summary>Creates missing partitions from now to <paramref name="ahead"/> periods ahead; returns how many.</summary>
     public async Task<int> EnsurePartitionsAsync(NpgsqlConnection connection, int ahead = 3, CancellationToken cancellationToken = default)
     {
-        await using var command = new NpgsqlCommand($"SELECT {SqlIdentifier.Quote(_options.Schema)}.ensure_change_partitions($1)", connection);
+        await using var command = new NpgsqlCommand($"SELECT {Names.EnsureChangePartitions}($1)", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = ahead });
         return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }

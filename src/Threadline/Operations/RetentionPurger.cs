@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Npgsql;
-using Threadline.Operations.Integrity;
 using Threadline.Schema;
 
 namespace Threadline.Operations;
@@ -17,13 +16,18 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
 {
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
 
-    private string Changes => SqlIdentifier.Qualified(_options.Schema, "changes");
+    private AuditSchemaNames Names => AuditSchemaNames.For(_options);
 
-    private string Transactions => SqlIdentifier.Qualified(_options.Schema, "transactions");
+    private string Changes => Names.Changes;
 
-    private string Actions => SqlIdentifier.Qualified(_options.Schema, "actions");
+    private string Transactions => Names.Transactions;
 
-    private string CapturedTables => SqlIdentifier.Qualified(_options.Schema, "captured_tables");
+    private string Actions => Names.Actions;
+
+    private string CapturedTables => Names.CapturedTables;
+
+    /// <summary>"Old enough" for a change <c>c</c> (Sql/Statements/purge_change_expired.sql), used by every purge statement.</summary>
+    private string ChangeExpired => Names.Statement("purge_change_expired");
 
     /// <summary>
     /// Counts (dry run) or deletes (execute) the audit rows <paramref name="policy"/> no longer keeps: changes older than their
@@ -65,8 +69,8 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         if (!execute)
         {
             summary = new PurgeSummary(false, now, await CountChangesAsync(connection, predicate, cancellationToken).ConfigureAwait(false),
-                await ScalarAsync<long>(connection, $"SELECT count(*) FROM {Transactions} t WHERE {predicate.TransactionSql(Changes, willPurgeChanges: true)}", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
-                await ScalarAsync<long>(connection, $"SELECT count(*) FROM {Actions} a WHERE {predicate.ActionSql}", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
+                await ScalarAsync<long>(connection, $"SELECT count(*) FROM {Transactions} t WHERE t.started_at < $5 AND NOT EXISTS (SELECT FROM {Changes} c WHERE c.transaction_id = t.id AND NOT {ChangeExpired})", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
+                await ScalarAsync<long>(connection, $"SELECT count(*) FROM {Actions} a WHERE a.recorded_at < $6", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
                 0, started.Elapsed, true)
             {
                 Partitions = partitioned ? await DroppablePartitionsAsync(connection, partitionCutoff, cancellationToken).ConfigureAwait(false) : [],
@@ -99,7 +103,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         if (partitionCutoff is { } cutoff)
         {
             // Whole partitions older than every window go first: one catalog operation each instead of row deletes.
-            await using (var drop = new NpgsqlCommand($"SELECT partition_name, table_key, row_count FROM {SqlIdentifier.Quote(_options.Schema)}.drop_change_partitions_before($1)", connection))
+            await using (var drop = new NpgsqlCommand($"SELECT partition_name, table_key, row_count FROM {Names.DropChangePartitionsBefore}($1)", connection))
             {
                 drop.Parameters.Add(new NpgsqlParameter { Value = cutoff.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
                 await using var reader = await drop.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -123,30 +127,13 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         bool LimitReached() =>
             (limits.MaxBatches is { } max && batches >= max) || (limits.MaxDuration is { } duration && started.Elapsed >= duration);
 
+        // Changes first, then transactions left without changes, then actions (Sql/Statements/purge_*.sql).
         var steps = new (string Sql, Action<NpgsqlDataReader> Count)[]
         {
-            ($"""
-              WITH doomed AS (DELETE FROM {Changes} WHERE id IN (SELECT c.id FROM {Changes} c WHERE {predicate.ChangeSql("c")} ORDER BY c.captured_at LIMIT {limits.BatchSize})
-                              RETURNING *),
-              logged AS ({PurgeLogSql(AuditRowKind.Change)}),
-              counted AS (SELECT table_schema, table_name, count(*) AS n FROM doomed GROUP BY 1, 2),
-              -- In the same statement as the delete: the completeness check must know this history is gone.
-              marked AS (UPDATE {CapturedTables} ct SET history_purged_at = now() FROM counted d
-                          WHERE ct.table_schema = d.table_schema AND ct.table_name = d.table_name)
-              SELECT table_schema || '.' || table_name, n FROM counted
-              """,
+            (Names.Statement("purge_changes").Replace("{{change_expired}}", ChangeExpired, StringComparison.Ordinal),
              reader => byTable[reader.GetString(0)] = byTable.GetValueOrDefault(reader.GetString(0)) + reader.GetInt64(1)),
-            ($"""
-              WITH doomed AS (DELETE FROM {Transactions} WHERE id IN (SELECT t.id FROM {Transactions} t WHERE {predicate.TransactionSql(Changes, willPurgeChanges: false)} LIMIT {limits.BatchSize}) RETURNING *),
-              logged AS ({PurgeLogSql(AuditRowKind.Transaction)})
-              SELECT 'transactions', count(*) FROM doomed
-              """,
-             reader => transactions += reader.GetInt64(1)),
-            ($"""
-              WITH doomed AS (DELETE FROM {Actions} WHERE id IN (SELECT a.id FROM {Actions} a WHERE {predicate.ActionSql} LIMIT {limits.BatchSize}) RETURNING 1)
-              SELECT 'actions', count(*) FROM doomed
-              """,
-             reader => actions += reader.GetInt64(1)),
+            (Names.Statement("purge_transactions"), reader => transactions += reader.GetInt64(1)),
+            (Names.Statement("purge_actions"), reader => actions += reader.GetInt64(1)),
         };
 
         foreach (var (sql, count) in steps)
@@ -162,6 +149,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
                 await using (var command = new NpgsqlCommand(sql, connection))
                 {
                     command.Parameters.AddRange(predicate.Parameters());
+                    command.Parameters.Add(new NpgsqlParameter { Value = limits.BatchSize });
                     await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
@@ -187,23 +175,6 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         return Snapshot(complete: true);
     }
 
-    /// <summary>
-    /// The purge-log entry of one batch, written in the statement that deletes it (a CTE over <c>doomed</c>): the
-    /// removed ids and a digest of the removed rows, so that verify integrity counts them as purged, not deleted.
-    /// </summary>
-    private string PurgeLogSql(AuditRowKind kind)
-    {
-        var s = SqlIdentifier.Quote(_options.Schema);
-        var hash = kind == AuditRowKind.Change
-            ? $"{s}.change_row_hash(id, transaction_id, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at)"
-            : $"{s}.transaction_row_hash(id, txid, started_at, first_change_at, actor_type, actor_id, on_behalf_of_type, on_behalf_of_id, request_id, correlation_id, trace_id, job_id, source, context, refused_context)";
-        return $"""
-            INSERT INTO {s}.purge_log (kind, ids, row_count, digest, reason)
-            SELECT {(int)kind}, range_agg(int8range(id, id, '[]')), count(*), sha256(string_agg(int8send(id) || {hash}, ''::bytea ORDER BY id)), 'retention'
-              FROM doomed HAVING count(*) > 0
-            """;
-    }
-
     /// <summary>Dropped partitions took these tables' history with them (CompletenessChecker reads the mark).</summary>
     private async Task MarkPurgedAsync(NpgsqlConnection connection, IEnumerable<string> tables, CancellationToken cancellationToken)
     {
@@ -221,13 +192,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
 
     private async Task<IReadOnlyList<string>> DroppablePartitionsAsync(NpgsqlConnection connection, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            SELECT c.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
-             WHERE i.inhparent = to_regclass($1) AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
-               AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz <= $2
-             ORDER BY 1
-            """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = Changes });
+        await using var command = new NpgsqlCommand(Names.Statement("partitions_droppable"), connection);
         command.Parameters.Add(new NpgsqlParameter { Value = cutoff.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var partitions = new List<string>();
@@ -242,7 +207,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
     private async Task<IReadOnlyDictionary<string, long>> CountChangesAsync(NpgsqlConnection connection, PurgePredicate predicate, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"SELECT c.table_schema || '.' || c.table_name, count(*) FROM {Changes} c WHERE {predicate.ChangeSql("c")} GROUP BY 1 ORDER BY 1", connection);
+            $"SELECT c.table_schema || '.' || c.table_name, count(*) FROM {Changes} c WHERE {ChangeExpired} GROUP BY 1 ORDER BY 1", connection);
         command.Parameters.AddRange(predicate.Parameters());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -261,7 +226,10 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    /// <summary>The one definition of "old enough", shared by the dry run and the execute run.</summary>
+    /// <summary>
+    /// The cutoffs of "old enough", shared by the dry run and the execute run; the predicates over them are in
+    /// Sql/Statements (purge_change_expired.sql and the purge statements).
+    /// </summary>
     private sealed class PurgePredicate(RetentionPolicy policy, DateTimeOffset now)
     {
         private readonly string[] _schemas = policy.TableWindows.Keys.Select(k => k[..k.IndexOf('.', StringComparison.Ordinal)]).ToArray();
@@ -278,21 +246,5 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
             new() { Value = (now - policy.ShortestWindow).UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
             new() { Value = (now - (policy.ActionWindow ?? policy.DefaultWindow)).UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
         ];
-
-        // Every purgeable change is older than the shortest window's cutoff ($5); saying so lets the time index find
-        // the rows from the oldest end instead of walking past every newer change. It changes no answer.
-        public string ChangeSql(string alias) => $"""
-            ({alias}.captured_at < $5 AND {alias}.captured_at < coalesce(
-                (SELECT o.cutoff FROM unnest($1::text[], $2::text[], $3::timestamptz[]) o(s, t, cutoff) WHERE o.s = {alias}.table_schema AND o.t = {alias}.table_name),
-                $4))
-            """;
-
-        /// <param name="changes">The qualified changes table to look for remaining changes in.</param>
-        /// <param name="willPurgeChanges">Dry run: count transactions whose every change would go; execute: those with no change left.</param>
-        public string TransactionSql(string changes, bool willPurgeChanges) => willPurgeChanges
-            ? $"t.started_at < $5 AND NOT EXISTS (SELECT FROM {changes} k WHERE k.transaction_id = t.id AND NOT {ChangeSql("k")})"
-            : $"t.started_at < $5 AND NOT EXISTS (SELECT FROM {changes} k WHERE k.transaction_id = t.id)";
-
-        public string ActionSql => "a.recorded_at < $6";
     }
 }

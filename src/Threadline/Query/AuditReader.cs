@@ -66,7 +66,6 @@ public sealed record AuditChange(
 /// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
 public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOptions? options = null)
 {
-    private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
     private readonly AuditSql _sql = new(options ?? ThreadlineSchemaOptions.Default);
 
     /// <summary>A page of changes matching <paramref name="query"/>, with the cursor of the next page.</summary>
@@ -198,29 +197,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
     public async Task<RowState> GetStateAsOfAsync(string schema, string table, JsonObject key, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         AuditFilterParser.Validate(new AuditFilter { Schema = schema, Table = table, RowKey = key });
-        await using var command = dataSource.CreateCommand($"""
-            WITH last_change AS (
-                SELECT c.id, c.op, coalesce(c.data_after, c.data_before)::text AS image, c.data_after::text AS after, c.captured_at
-                  FROM {_sql.Changes} c
-                 WHERE c.table_schema = $1 AND c.table_name = $2 AND c.row_key = $3 AND c.captured_at <= $4
-                 ORDER BY c.captured_at DESC, c.id DESC LIMIT 1),
-            truncated AS (
-                SELECT c.id, c.captured_at FROM {_sql.Changes} c
-                 WHERE c.table_schema = $1 AND c.table_name = $2 AND c.op = 'truncate' AND c.captured_at <= $4
-                 ORDER BY c.captured_at DESC, c.id DESC LIMIT 1)
-            SELECT (SELECT min(enabled_at) FROM {_sql.CapturedTables} WHERE table_schema = $1 AND table_name = $2),
-                   (SELECT min(c.captured_at) FROM {_sql.Changes} c WHERE c.table_schema = $1 AND c.table_name = $2),
-                   l.id, l.op, l.after, l.captured_at, tr.id, tr.captured_at,
-                   n.op, n.image
-              FROM (SELECT 1) one LEFT JOIN last_change l ON true LEFT JOIN truncated tr ON true
-              -- The row's first change after the time: an update or delete proves the row existed then, and holds its image.
-              LEFT JOIN LATERAL (
-                  SELECT c.op, CASE c.op WHEN 'update' THEN (c.data_after || coalesce(c.data_before, jsonb_build_object()))::text
-                                         WHEN 'delete' THEN c.data_before::text END AS image
-                    FROM {_sql.Changes} c
-                   WHERE c.table_schema = $1 AND c.table_name = $2 AND c.row_key = $3 AND c.captured_at > $4
-                   ORDER BY c.captured_at, c.id LIMIT 1) n ON true
-            """);
+        await using var command = dataSource.CreateCommand(_sql.Names.Statement("row_state_as_of"));
         command.Parameters.Add(new NpgsqlParameter { Value = schema });
         command.Parameters.Add(new NpgsqlParameter { Value = table });
         command.Parameters.Add(new NpgsqlParameter { Value = key.ToJsonString(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
@@ -313,7 +290,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
             $"""
             SELECT id, started_at, first_change_at, actor_type, actor_id, on_behalf_of_type, on_behalf_of_id,
                    request_id, correlation_id, trace_id, job_id, source, action_id
-              FROM {SqlIdentifier.Qualified(_options.Schema, "transactions")} WHERE id = $1
+              FROM {_sql.Transactions} WHERE id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -337,7 +314,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT id, transaction_id, table_schema, table_name, op, row_key::text, data_after::text, changed_fields, data_before::text, captured_at
-              FROM {SqlIdentifier.Qualified(_options.Schema, "changes")} WHERE transaction_id = $1 ORDER BY id
+              FROM {_sql.Changes} WHERE transaction_id = $1 ORDER BY id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = transactionId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -13,15 +13,17 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
         t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source, t.action_id, t.refused_context ->> 'reason'
         """;
 
-    public string Changes => SqlIdentifier.Qualified(options.Schema, "changes");
+    public AuditSchemaNames Names { get; } = AuditSchemaNames.For(options);
 
-    public string Transactions => SqlIdentifier.Qualified(options.Schema, "transactions");
+    public string Changes => Names.Changes;
 
-    public string Actions => SqlIdentifier.Qualified(options.Schema, "actions");
+    public string Transactions => Names.Transactions;
 
-    public string CapturedTables => SqlIdentifier.Qualified(options.Schema, "captured_tables");
+    public string Actions => Names.Actions;
 
-    public string Settings => SqlIdentifier.Qualified(options.Schema, "settings");
+    public string CapturedTables => Names.CapturedTables;
+
+    public string Settings => Names.Settings;
 
     /// <summary>FROM ... WHERE ... for changes <c>c</c> joined with transactions <c>t</c>, optionally after a cursor.</summary>
     public string FromWhere(AuditFilter filter, AuditCursor? cursor, AuditOrder order, NpgsqlParameterCollection parameters, bool copiedActorsOnly = false)

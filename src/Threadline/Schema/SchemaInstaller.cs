@@ -67,7 +67,7 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
     {
         await using var command = new NpgsqlCommand(
             "SELECT to_regclass($1) IS NOT NULL", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = SqlIdentifier.Qualified(Options.Schema, "schema_versions") });
+        command.Parameters.Add(new NpgsqlParameter { Value = AuditSchemaNames.For(Options).SchemaVersions });
         var exists = (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         if (!exists)
         {
@@ -75,7 +75,7 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
         }
 
         await using var versionCommand = new NpgsqlCommand(
-            $"SELECT coalesce(max(version), 0) FROM {SqlIdentifier.Qualified(Options.Schema, "schema_versions")}", connection);
+            $"SELECT coalesce(max(version), 0) FROM {AuditSchemaNames.For(Options).SchemaVersions}", connection);
         return (int)(await versionCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -147,19 +147,19 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
                 """);
         }
 
-        sql.AppendLine($"CREATE SCHEMA IF NOT EXISTS {SqlIdentifier.Quote(Options.Schema)} AUTHORIZATION {SqlIdentifier.Quote(Options.OwnerRole)};");
+        sql.AppendLine($"CREATE SCHEMA IF NOT EXISTS {AuditSchemaNames.For(Options).Schema} AUTHORIZATION {SqlIdentifier.Quote(Options.OwnerRole)};");
         sql.AppendLine($"""
-            CREATE TABLE IF NOT EXISTS {SqlIdentifier.Qualified(Options.Schema, "schema_versions")} (
+            CREATE TABLE IF NOT EXISTS {AuditSchemaNames.For(Options).SchemaVersions} (
                 version integer PRIMARY KEY,
                 name text NOT NULL,
                 installed_at timestamptz NOT NULL DEFAULT now());
-            ALTER TABLE {SqlIdentifier.Qualified(Options.Schema, "schema_versions")} OWNER TO {SqlIdentifier.Quote(Options.OwnerRole)};
+            ALTER TABLE {AuditSchemaNames.For(Options).SchemaVersions} OWNER TO {SqlIdentifier.Quote(Options.OwnerRole)};
             """);
         return sql.ToString();
     }
 
     private string RecordVersion(SchemaMigration migration) =>
-        $"INSERT INTO {SqlIdentifier.Qualified(Options.Schema, "schema_versions")} (version, name) VALUES ({migration.Version}, {SqlIdentifier.Literal(migration.Name)});";
+        $"INSERT INTO {AuditSchemaNames.For(Options).SchemaVersions} (version, name) VALUES ({migration.Version}, {SqlIdentifier.Literal(migration.Name)});";
 
     private static IReadOnlyList<SchemaMigration> LoadMigrations()
     {

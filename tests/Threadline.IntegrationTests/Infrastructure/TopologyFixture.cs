@@ -9,7 +9,7 @@ namespace Threadline.IntegrationTests.Infrastructure;
 /// What every started topology gives a test: the running application (its model and resources), the diagnostics that
 /// name a failing resource, and the connection strings of the reference platform's roles. Derived fixtures decide what
 /// is started: <see cref="DatabaseFixture"/> PostgreSQL and PgBouncer only, <see cref="PlatformFixture"/> the whole
-/// AppHost. Helpers (TemporaryDatabase, AuditRows, StatementModePooler, ResourceControl) take this type, so a test
+/// AppHost. Helpers (TemporaryDatabase, AuditRows, SecondPooler, ResourceControl) take this type, so a test
 /// class moves between fixtures by its collection attribute and its constructor's fixture type alone.
 /// </summary>
 public abstract class TopologyFixture : IAsyncLifetime

@@ -36,7 +36,7 @@ public sealed class TopologyVerificationTests(DatabaseFixture platform)
     [Fact]
     public async Task A_statement_mode_pooler_is_detected_as_unsafe()
     {
-        await using var pooler = await StatementModePooler.StartAsync(platform);
+        await using var pooler = await SecondPooler.StartAsync(platform, "statement");
 
         var report = await new TopologyVerifier().VerifyAsync(pooler.ConnectionString, new TopologyProbeOptions { Clients = 4, TransactionsPerClient = 5 });
 

@@ -5,7 +5,7 @@ using Threadline.Schema;
 namespace Threadline.Operations.Integrity;
 
 /// <summary>
-/// Writes seals over the audit trail (threadline.seal() in one REPEATABLE READ transaction) and exports the latest as
+/// Writes seals over the audit trail (the schema's seal() in one REPEATABLE READ transaction) and exports the latest as
 /// an anchor. Run it as the owner or a role in the retention group; a seal adds evidence and changes no audit row.
 /// </summary>
 /// <param name="options">The schema and role names of the installation; <see cref="ThreadlineSchemaOptions.Default"/> when omitted.</param>
@@ -13,7 +13,7 @@ public sealed class AuditSealer(ThreadlineSchemaOptions? options = null)
 {
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
 
-    private string Schema => SqlIdentifier.Quote(_options.Schema);
+    private AuditSchemaNames Names => AuditSchemaNames.For(_options);
 
     /// <summary>Seals what became visible since the previous seal.</summary>
     /// <remarks>
@@ -49,7 +49,7 @@ public sealed class AuditSealer(ThreadlineSchemaOptions? options = null)
     {
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
-            $"SELECT id, previous_id, sealed_at, sealed_by, transactions, changes, purges, encode(hash, 'hex') FROM {Schema}.seal($1)", connection, transaction)
+            $"SELECT id, previous_id, sealed_at, sealed_by, transactions, changes, purges, encode(hash, 'hex') FROM {Names.Seal}($1)", connection, transaction)
         {
             CommandTimeout = 0,
         };
@@ -71,14 +71,7 @@ public sealed class AuditSealer(ThreadlineSchemaOptions? options = null)
     public async Task<SealAnchor?> ExportAnchorAsync(NpgsqlConnection connection, long? sealId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using var command = new NpgsqlCommand($"""
-            SELECT s.id, s.sealed_at, encode(s.hash, 'hex'), t.transactions, t.changes, t.purges
-              FROM {Schema}.seals s
-             CROSS JOIN LATERAL (SELECT sum(p.transactions)::bigint AS transactions, sum(p.changes)::bigint AS changes, sum(p.purges)::bigint AS purges
-                                   FROM {Schema}.seals p WHERE p.id <= s.id) t
-             WHERE $1::bigint IS NULL OR s.id = $1
-             ORDER BY s.id DESC LIMIT 1
-            """, connection);
+        await using var command = new NpgsqlCommand(Names.Statement("seal_anchor"), connection);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)sealId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -19,7 +19,7 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
 
     private readonly ThreadlineSchemaOptions _options = options ?? ThreadlineSchemaOptions.Default;
 
-    private string S => SqlIdentifier.Quote(_options.Schema);
+    private AuditSchemaNames Names => AuditSchemaNames.For(_options);
 
     /// <summary>
     /// Recomputes every seal and the hashes of the rows it covers, in one REPEATABLE READ snapshot, and reports rows changed,
@@ -63,7 +63,7 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
         }
 
         await FindOrphansAndForgeriesAsync(connection, transaction, findings, cancellationToken).ConfigureAwait(false);
-        var unsealed = await CountAsync(connection, transaction, $"SELECT count(*) FROM {S}.sealed_rows($1::text::pg_snapshot, pg_current_snapshot())", previousSnapshot, cancellationToken).ConfigureAwait(false);
+        var unsealed = await CountAsync(connection, transaction, $"SELECT count(*) FROM {Names.Qualify("sealed_rows")}($1::text::pg_snapshot, pg_current_snapshot())", previousSnapshot, cancellationToken).ConfigureAwait(false);
         if (anchor is not null)
         {
             CheckAnchor(anchor, seals, findings);
@@ -91,19 +91,7 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
 
     private async Task<List<SealRecord>> LoadSealsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"""
-            SELECT s.id, s.previous_id, s.sealed_at, s.sealed_by, s.transactions, s.changes, s.purges, encode(s.hash, 'hex'),
-                   s.snapshot::text, p.snapshot::text, s.previous_id IS NULL OR p.id IS NOT NULL,
-                   s.digest = d.digest AND (s.transactions, s.changes, s.purges) = (b.t, b.c, b.p)
-                   AND s.hash = {S}.seal_hash(p.hash, d.digest, s.id, s.previous_id, s.sealed_at, s.snapshot, s.transactions, s.changes, s.purges)
-              FROM {S}.seals s
-              LEFT JOIN {S}.seals p ON p.id = s.previous_id
-             CROSS JOIN LATERAL (SELECT {S}.seal_digest(s.id) AS digest) d
-             CROSS JOIN LATERAL (SELECT coalesce(sum(k.row_count) FILTER (WHERE k.kind = 1), 0) AS t, coalesce(sum(k.row_count) FILTER (WHERE k.kind = 2), 0) AS c,
-                                        coalesce(sum(k.row_count) FILTER (WHERE k.kind = 3), 0) AS p
-                                   FROM {S}.seal_blocks k WHERE k.seal_id = s.id) b
-             ORDER BY s.id
-            """, connection, transaction);
+        await using var command = new NpgsqlCommand(Names.Statement("integrity_seals"), connection, transaction);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var seals = new List<SealRecord>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -120,17 +108,7 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
     {
         long purged = 0;
         var suspects = new List<(short Kind, long Block)>();
-        await using (var command = new NpgsqlCommand($"""
-            WITH cur AS (
-                SELECT r.kind, r.id >> 10 AS block_no, sha256(string_agg(int8send(r.id) || r.hash, ''::bytea ORDER BY r.id)) AS digest
-                  FROM {S}.sealed_rows($2::text::pg_snapshot, $3::text::pg_snapshot) r GROUP BY 1, 2),
-            stored AS (SELECT b.kind, b.block_no, b.row_count, b.digest, b.ids FROM {S}.seal_blocks b WHERE b.seal_id = $1),
-            purged AS (SELECT p.kind, range_agg(p.ids) AS ids FROM {S}.purge_log p GROUP BY p.kind)
-            SELECT coalesce(s.kind, c.kind), coalesce(s.block_no, c.block_no), c.kind IS NULL AND coalesce(s.ids <@ pu.ids, false), coalesce(s.row_count, 0)
-              FROM cur c FULL JOIN stored s ON s.kind = c.kind AND s.block_no = c.block_no
-              LEFT JOIN purged pu ON pu.kind = coalesce(s.kind, c.kind)
-             WHERE c.digest IS DISTINCT FROM s.digest
-            """, connection, transaction) { CommandTimeout = 0 })
+        await using (var command = new NpgsqlCommand(Names.Statement("integrity_compare"), connection, transaction) { CommandTimeout = 0 })
         {
             AddWindow(command, sealId, after, upto);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -155,28 +133,7 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
         NpgsqlConnection connection, NpgsqlTransaction transaction, long sealId, string? after, string upto, List<(short Kind, long Block)> suspects,
         List<IntegrityFinding> findings, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"""
-            WITH wanted AS (SELECT * FROM unnest($4::smallint[], $5::bigint[]) AS w(kind, block_no)),
-            stored AS (
-                SELECT b.kind, g.id, substr(b.hashes, ((row_number() OVER (PARTITION BY b.kind, b.block_no ORDER BY g.id) - 1) * 8 + 1)::int, 8) AS short
-                  FROM {S}.seal_blocks b JOIN wanted w ON w.kind = b.kind AND w.block_no = b.block_no
-                 CROSS JOIN LATERAL unnest(b.ids) AS r(span)
-                 CROSS JOIN LATERAL generate_series(lower(r.span), upper(r.span) - 1) AS g(id)
-                 WHERE b.seal_id = $1),
-            cur AS (
-                SELECT r.kind, r.id, substr(r.hash, 1, 8) AS short
-                  FROM {S}.sealed_rows($2::text::pg_snapshot, $3::text::pg_snapshot) r
-                  JOIN wanted w ON w.kind = r.kind AND w.block_no = r.id >> 10
-                 WHERE r.id >= $6 AND r.id < $7),
-            purged AS (SELECT p.kind, range_agg(p.ids) AS ids FROM {S}.purge_log p GROUP BY p.kind)
-            SELECT coalesce(s.kind, c.kind), coalesce(s.id, c.id) >> 10,  coalesce(s.id, c.id),
-                   CASE WHEN c.id IS NULL THEN CASE WHEN coalesce(pu.ids @> s.id, false) THEN 'purged' ELSE 'deleted' END
-                        WHEN s.id IS NULL THEN 'inserted' ELSE 'changed' END
-              FROM stored s FULL JOIN cur c ON c.kind = s.kind AND c.id = s.id
-              LEFT JOIN purged pu ON pu.kind = s.kind
-             WHERE s.short IS DISTINCT FROM c.short
-             ORDER BY 1, 3
-            """, connection, transaction) { CommandTimeout = 0 };
+        await using var command = new NpgsqlCommand(Names.Statement("integrity_drill_down"), connection, transaction) { CommandTimeout = 0 };
         AddWindow(command, sealId, after, upto);
         command.Parameters.Add(new NpgsqlParameter { Value = suspects.Select(s => s.Kind).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
         command.Parameters.Add(new NpgsqlParameter { Value = suspects.Select(s => s.Block).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
@@ -224,19 +181,8 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
 
     private async Task FindOrphansAndForgeriesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<IntegrityFinding> findings, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"""
-            (SELECT 'orphan', c.id FROM {S}.changes c WHERE NOT EXISTS (SELECT FROM {S}.transactions t WHERE t.id = c.transaction_id) ORDER BY c.id LIMIT {MaxListed})
-            UNION ALL
-            (SELECT 'future', t.id FROM {S}.transactions t WHERE t.txid >= pg_snapshot_xmax(pg_current_snapshot()) ORDER BY t.id LIMIT {MaxListed})
-            UNION ALL
-            -- The seals hash the actor on the transaction row; its copy on each change (what by-actor lookups search) is
-            -- checked against it here, so an edited copy cannot hide a change from, or add one to, an actor's timeline.
-            -- Changes written before schema version 12 have no copy (settings.uncopied_actor_max_id).
-            (SELECT 'actor', c.id FROM {S}.changes c JOIN {S}.transactions t ON t.id = c.transaction_id
-              WHERE (c.actor_type, c.actor_id) IS DISTINCT FROM (t.actor_type, t.actor_id)
-                AND NOT (c.actor_type IS NULL AND c.actor_id IS NULL AND c.id <= coalesce((SELECT s.uncopied_actor_max_id FROM {S}.settings s), 0))
-              ORDER BY c.id LIMIT {MaxListed})
-            """, connection, transaction) { CommandTimeout = 0 };
+        await using var command = new NpgsqlCommand(Names.Statement("integrity_orphans"), connection, transaction) { CommandTimeout = 0 };
+        command.Parameters.Add(new NpgsqlParameter { Value = MaxListed });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
