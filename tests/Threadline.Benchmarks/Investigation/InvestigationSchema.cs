@@ -1,5 +1,4 @@
 using Npgsql;
-using Threadline.Benchmarks.Pgbench;
 using Threadline.Schema;
 
 namespace Threadline.Benchmarks.Investigation;
