@@ -66,8 +66,8 @@ public sealed class InvestigationDataset
 
     public DateTimeOffset TimeOfChange(long j) => Start + (End - Start) * (j / (double)TotalChanges);
 
-    /// <param name="storeContext">The V005 capture kept the raw context JSON in every transaction row; V006 keeps it only when it says more than the columns.</param>
-    public async Task LoadAsync(NpgsqlConnection connection, bool storeContext, Action<string> log, CancellationToken cancellationToken)
+    /// <param name="copyActor">Whether the change rows carry their transaction's actor (schema version 12); without, settings name the newest change as uncopied.</param>
+    public async Task LoadAsync(NpgsqlConnection connection, bool copyActor, Action<string> log, CancellationToken cancellationToken)
     {
         await Sql.ExecuteAsync(connection, CapturedTablesSql(), cancellationToken);
         var indexes = await DropSecondaryIndexesAsync(connection, cancellationToken);
@@ -81,7 +81,7 @@ public sealed class InvestigationDataset
             await using (var transactions = new NpgsqlCommand(TransactionsSql, connection, transaction) { CommandTimeout = 0 })
             {
                 AddParameters(transactions, first / ChangesPerBlock, count / ChangesPerBlock);
-                transactions.Parameters.Add(new NpgsqlParameter { Value = storeContext, NpgsqlDbType = NpgsqlDbType.Boolean });
+                transactions.Parameters.Add(new NpgsqlParameter { Value = false, NpgsqlDbType = NpgsqlDbType.Boolean });
                 await transactions.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -89,6 +89,7 @@ public sealed class InvestigationDataset
             {
                 AddParameters(changes, first, count);
                 changes.Parameters.Add(new NpgsqlParameter { Value = (long)Rows, NpgsqlDbType = NpgsqlDbType.Bigint });
+                changes.Parameters.Add(new NpgsqlParameter { Value = copyActor, NpgsqlDbType = NpgsqlDbType.Boolean });
                 await changes.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -108,6 +109,15 @@ public sealed class InvestigationDataset
             SELECT setval(pg_get_serial_sequence('threadline.transactions', 'id'), (SELECT max(id) FROM threadline.transactions));
             SELECT setval(pg_get_serial_sequence('threadline.changes', 'id'), (SELECT max(id) FROM threadline.changes));
             """, cancellationToken);
+        if (!copyActor)
+        {
+            // What the upgrade to version 12 records on an install with history.
+            await Sql.ExecuteAsync(connection, """
+                UPDATE threadline.settings
+                   SET uncopied_actor_max_id = (SELECT max(id) FROM threadline.changes),
+                       uncopied_actor_max_captured_at = (SELECT max(captured_at) FROM threadline.changes);
+                """, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -181,10 +191,12 @@ public sealed class InvestigationDataset
     /// inserts the new row: a 10-field image of about 300–550 bytes of jsonb.
     /// </summary>
     private const string ChangesSql = """
-        INSERT INTO threadline.changes (id, transaction_id, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at)
+        INSERT INTO threadline.changes (id, transaction_id, actor_type, actor_id, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at)
         OVERRIDING SYSTEM VALUE
-        SELECT g.j + 1,
-               (g.j / 16) * 5 + CASE WHEN g.j % 16 < 1 THEN 0 WHEN g.j % 16 < 2 THEN 1 WHEN g.j % 16 < 4 THEN 2 WHEN g.j % 16 < 8 THEN 3 ELSE 4 END + 1,
+        SELECT g.j + 1, x.t + 1,
+               -- The transaction's actor, by the formula of TransactionsSql ($7: copy it, as capture does from version 12).
+               CASE WHEN $7 THEN CASE WHEN x.t % 20 < 17 THEN 'user' WHEN x.t % 20 < 19 THEN 'service_account' ELSE 'job' END END,
+               CASE WHEN $7 THEN CASE WHEN x.t % 20 < 17 THEN 'user-' || (x.t * 31 % 200) WHEN x.t % 20 < 19 THEN 'posts-worker' ELSE 'nightly-reindex' END END,
                'public', k.tbl, k.op, jsonb_build_object('id', k.rid),
                CASE WHEN k.op <> 'delete' THEN i.img END,
                CASE WHEN k.op = 'update' THEN ARRAY['amount', 'status', 'updated_at'] END,
@@ -195,6 +207,7 @@ public sealed class InvestigationDataset
                g.ts
           FROM generate_series($1, $1 + $2 - 1) jn
          CROSS JOIN LATERAL (SELECT jn AS j, $4 + ($5 - $4) * (jn::float8 / $3) AS ts) g
+         CROSS JOIN LATERAL (SELECT (g.j / 16) * 5 + CASE WHEN g.j % 16 < 1 THEN 0 WHEN g.j % 16 < 2 THEN 1 WHEN g.j % 16 < 4 THEN 2 WHEN g.j % 16 < 8 THEN 3 ELSE 4 END AS t) x
          CROSS JOIN LATERAL (SELECT g.j * 7919 % $6 + 1 AS rid, g.j / $6 AS n) r
          CROSS JOIN LATERAL (SELECT r.rid, r.n,
                                     (ARRAY['orders', 'customers', 'invoices', 'shipments'])[1 + (r.rid % 4)::int] AS tbl,

@@ -5,7 +5,7 @@ namespace Threadline.Benchmarks.Investigation;
 
 /// <summary>
 /// <c>--investigation</c>: read-side latency and export throughput on millions of changes, on a private cluster, with
-/// the frozen V005 schema and this build's schema side by side, each loaded with the same synthetic history.
+/// this build's schema with and without the actor on change rows side by side, each loaded with the same synthetic history.
 /// </summary>
 public static class InvestigationMode
 {
@@ -66,7 +66,7 @@ public static class InvestigationMode
         await schema.InstallAsync(connection, cancellationToken);
         log($"{schema.Database}: {schema.Description} installed; loading...");
         var load = Stopwatch.StartNew();
-        await dataset.LoadAsync(connection, schema.StoresContext, message => log($"{schema.Database}: {message}"), cancellationToken);
+        await dataset.LoadAsync(connection, schema.CopiesActor, message => log($"{schema.Database}: {message}"), cancellationToken);
         var loaded = load.Elapsed;
         var vacuum = Stopwatch.StartNew();
         await Sql.ExecuteAsync(connection, "VACUUM (ANALYZE) threadline.transactions, threadline.changes", cancellationToken);

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Threadline.Benchmarks.Investigation;
 
-/// <summary>The Markdown of an <c>--investigation</c> run: lookups and exports, V005 and current side by side, against the targets.</summary>
+/// <summary>The Markdown of an <c>--investigation</c> run: lookups and exports, history without and with actor copies side by side, against the targets.</summary>
 public static class InvestigationReport
 {
     private const int MaxPlanLines = 80;
@@ -20,7 +20,7 @@ public static class InvestigationReport
         Line(md, $"Data, identical in both databases: {d.TotalChanges:N0} changes in {d.TotalTransactions:N0} transactions over {InvestigationDataset.Months} months " +
                  $"({d.Start:yyyy-MM-dd} to {d.End:yyyy-MM-dd}) on {d.Rows:N0} rows of {InvestigationDataset.Tables.Length} tables; " +
                  $"{InvestigationDataset.Users} users, a service account and a job; transactions of 1 to 8 changes, three per correlation id. " +
-                 $"V005 = {Schema(InvestigationSchema.Before)}; current = {Schema(InvestigationSchema.After)}.");
+                 $"before = {Schema(InvestigationSchema.Before)}; current = {Schema(InvestigationSchema.After)}.");
         Line(md);
         Line(md, "| Database | Load (`INSERT ... SELECT`) | `VACUUM (ANALYZE)` | changes (heap + indexes + TOAST) | transactions |");
         Line(md, "|---|---:|---:|---:|---:|");
@@ -35,7 +35,7 @@ public static class InvestigationReport
         Line(md, $"Up to {s.Samples} timed calls per lookup and database (fewer when a lookup reaches its {s.ScenarioBudget.TotalSeconds:F0} s budget; at least 20) after {s.WarmupSamples} untimed ones, random parameters, the same sequence on both sides, the side going first alternating per call. " +
                  $"Pooled connections as a login member of `threadline_reader`, direct TCP. Nearest-rank percentiles. Met? is the current schema's p95 against ≤ {LatencyBenchmark.TargetMilliseconds:F0} ms.");
         Line(md);
-        Line(md, "| Lookup | Target | V005 p50 | V005 p95 | V005 max | Current p50 | Current p95 | Current max | Calls | Rows per call | Met? |");
+        Line(md, "| Lookup | Target | Before p50 | Before p95 | Before max | Current p50 | Current p95 | Current max | Calls | Rows per call | Met? |");
         Line(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in run.Latencies)
         {
@@ -49,7 +49,7 @@ public static class InvestigationReport
                  "Admin API: the admin service started as its own process against the database (reader login, a token for this run), the client counting the streamed bytes; wall time from request to last byte, peak = the service's VmHWM, reset just before the request. Exporter CPU = user + system time of the exporting process (CLI or service) during the export: rows per CPU-second is what one idle core would give if that process were the bottleneck. " +
                  $"Met? is the current schema's figure against ≥ {ExportBenchmark.TargetRowsPerSecond:N0} rows/s and ≤ {ExportBenchmark.TargetPeakMegabytes:F0} MB.");
         Line(md);
-        Line(md, "| Export | Format | Target | V005 rows/s | V005 peak MB | Current rows/s | Current peak MB | Current MB written | Current exporter CPU s | Rows per CPU-second | Met? |");
+        Line(md, "| Export | Format | Target | Before rows/s | Before peak MB | Current rows/s | Current peak MB | Current MB written | Current exporter CPU s | Rows per CPU-second | Met? |");
         Line(md, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var group in run.Exports.GroupBy(e => (e.Result.Path, e.Result.Format)))
         {
@@ -72,7 +72,7 @@ public static class InvestigationReport
             foreach (var r in plans)
             {
                 Plan(md, r.Scenario, "current", r.AfterPlan);
-                Plan(md, r.Scenario, "V005", r.BeforePlan);
+                Plan(md, r.Scenario, "before", r.BeforePlan);
             }
         }
 

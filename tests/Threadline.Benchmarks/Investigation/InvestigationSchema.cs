@@ -1,27 +1,26 @@
 using Npgsql;
-using Threadline.Benchmarks.Pgbench;
 using Threadline.Schema;
 
 namespace Threadline.Benchmarks.Investigation;
 
 /// <summary>One side of the comparison: a database name, how its audit schema is installed, and what its capture stores.</summary>
-/// <param name="StoresContext">Whether the capture of that schema keeps the raw context JSON in every transaction row.</param>
-public sealed record InvestigationSchema(string Name, string Database, string Description, Func<NpgsqlConnection, CancellationToken, Task> InstallAsync, bool StoresContext)
+/// <param name="CopiesActor">
+/// Whether each change carries its transaction's actor (schema version 12). Without, the history is what an install
+/// upgraded to version 12 keeps from before: no copies, and settings naming the newest uncopied change, so by-actor
+/// lookups read it through the transactions, as every version before 12 did. The same reader and schema either way.
+/// </param>
+public sealed record InvestigationSchema(string Name, string Database, string Description, Func<NpgsqlConnection, CancellationToken, Task> InstallAsync, bool CopiesActor)
 {
-    /// <summary>The frozen V005 schema (Pgbench/threadline-v005.sql); its capture triggers need the items table to exist.</summary>
     public static InvestigationSchema Before { get; } = new(
-        "V005", "inv_before", "frozen schema version 5 (Pgbench/threadline-v005.sql)",
-        async (connection, ct) =>
-        {
-            await Sql.ExecuteAsync(connection, ItemsTable.CreateTableSql, ct);
-            await FrozenCapture.ApplyAsync(connection, ct);
-        },
-        StoresContext: true);
+        "no actor copies", "inv_before",
+        $"this build's SchemaInstaller (version {SchemaInstaller.LatestVersion}) with the whole history written before version 12: no actor on the change rows",
+        async (connection, ct) => await new SchemaInstaller().InstallAsync(connection, ct),
+        CopiesActor: false);
 
     public static InvestigationSchema After { get; } = new(
-        "current", "inv_after", $"this build's SchemaInstaller (version {SchemaInstaller.LatestVersion})",
+        "current", "inv_after", $"this build's SchemaInstaller (version {SchemaInstaller.LatestVersion}), every change with its actor",
         async (connection, ct) => await new SchemaInstaller().InstallAsync(connection, ct),
-        StoresContext: false);
+        CopiesActor: true);
 
     public static IReadOnlyList<InvestigationSchema> Both { get; } = [Before, After];
 }

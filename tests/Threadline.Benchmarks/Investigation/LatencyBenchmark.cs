@@ -63,7 +63,7 @@ public sealed class LatencyBenchmark(LocalCluster cluster, InvestigationSettings
                 result = result with { BeforePlan = await ExplainAsync(InvestigationSchema.Before.Database, scenario, cancellationToken) };
             }
 
-            log($"{scenario.Name}: V005 p50 {result.Before.P50:F2} / p95 {result.Before.P95:F2} ms, current p50 {result.After.P50:F2} / p95 {result.After.P95:F2} ms, {result.MeanRows:F1} rows");
+            log($"{scenario.Name}: before p50 {result.Before.P50:F2} / p95 {result.Before.P95:F2} ms, current p50 {result.After.P50:F2} / p95 {result.After.P95:F2} ms, {result.MeanRows:F1} rows");
             results.Add(result);
         }
 
