@@ -46,8 +46,11 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
         Add("c.table_name = @", filter.Table);
         Add("c.row_key = @", filter.RowKey?.ToJsonString(), NpgsqlDbType.Jsonb);
         var changes = filter.ActorId is null ? Changes : ChangesOfActor(filter, parameters, copiedActorsOnly);
-        Add("t.actor_type = @", filter.ActorType);
-        Add("t.actor_id = @", filter.ActorId);
+        if (filter.ActorId is null)
+        {
+            Add("t.actor_type = @", filter.ActorType);
+        }
+
         Add("t.on_behalf_of_type = @", filter.OnBehalfOfType);
         Add("t.on_behalf_of_id = @", filter.OnBehalfOfId);
         Add("c.op = ANY (@)", filter.Operations?.ToArray());
@@ -73,33 +76,33 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
     }
 
     /// <summary>
-    /// The changes an actor filter can match, newest first from two ordered ranges that PostgreSQL merges: those that
-    /// carry the actor (schema version 12, changes_actor_idx) and those written before version 12, which carry no copy
-    /// (changes_time_idx up to the newest of them). The transaction's actor, which the seals cover, still decides
-    /// (the conditions on <c>t</c>); the old range is read only as far as a page needs it.
+    /// The changes an actor filter matches, newest first from two ordered ranges that PostgreSQL merges: those that carry
+    /// the actor (schema version 12, changes_actor_idx) and those written before version 12, which carry no copy and are
+    /// matched through their transaction (changes_time_idx up to the newest of them). The copy alone decides for the
+    /// first range: a condition on the transaction as well would make the planner square the selectivity and choose a
+    /// join and sort over every change of the actor. The copy cannot drift unseen: capture writes it from the
+    /// transaction row, and <c>verify integrity</c> reports a change whose copy differs (ActorMismatch).
     /// </summary>
     private string ChangesOfActor(AuditFilter filter, NpgsqlParameterCollection parameters, bool copiedOnly)
     {
         parameters.Add(new NpgsqlParameter { Value = filter.ActorId });
-        var copied = "c1.actor_id = $" + parameters.Count;
-        if (filter.ActorType is not null)
-        {
-            parameters.Add(new NpgsqlParameter { Value = filter.ActorType });
-            copied += " AND c1.actor_type = $" + parameters.Count;
-        }
-
+        var id = "$" + parameters.Count;
+        parameters.Add(new NpgsqlParameter { Value = filter.ActorType });
+        var type = "$" + parameters.Count;
+        var copied = $"(SELECT c1.* FROM {Changes} c1 WHERE c1.actor_id = {id} AND c1.actor_type = {type})";
         if (copiedOnly)
         {
-            return $"(SELECT c1.* FROM {Changes} c1 WHERE {copied})";
+            return copied;
         }
 
         return $"""
-            (SELECT c1.* FROM {Changes} c1 WHERE {copied}
+            ({copied[1..^1]}
               UNION ALL
-             SELECT c0.* FROM {Changes} c0
+             SELECT c0.* FROM {Changes} c0 JOIN {Transactions} t0 ON t0.id = c0.transaction_id
               WHERE c0.actor_id IS NULL
                 AND c0.captured_at <= (SELECT s.uncopied_actor_max_captured_at FROM {Settings} s)
-                AND c0.id <= (SELECT s.uncopied_actor_max_id FROM {Settings} s))
+                AND c0.id <= (SELECT s.uncopied_actor_max_id FROM {Settings} s)
+                AND t0.actor_id = {id} AND t0.actor_type = {type})
             """;
     }
 
