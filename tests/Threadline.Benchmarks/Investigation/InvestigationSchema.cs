@@ -15,6 +15,8 @@ public sealed record InvestigationSchema(string Name, string Database, string De
         {
             await Sql.ExecuteAsync(connection, ItemsTable.CreateTableSql, ct);
             await FrozenCapture.ApplyAsync(connection, ct);
+            // The read side of this build selects transactions.refused_context (added in V008); empty here, as V005 never wrote it.
+            await Sql.ExecuteAsync(connection, "ALTER TABLE threadline.transactions ADD COLUMN refused_context jsonb", ct);
         },
         StoresContext: true);
 
