@@ -80,11 +80,17 @@ public sealed class ExportBytesTests(DatabaseFixture platform)
         using var all = new MemoryStream();
         await new AuditExporter(dataSource).ExportAsync(filter, AuditExportFormat.Ndjson, all, AuditExporter.MaxRowsLimit);
         var ids = Encoding.UTF8.GetString(all.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("id").GetInt64()).ToArray();
+            .Select(line => JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 128 }).RootElement.GetProperty("id").GetInt64()).ToArray();
         await using var db = await database.OpenAsync();
         var stored = await AuditRows.ScalarAsync<long[]>(db, "SELECT array_agg(id ORDER BY captured_at, id) FROM threadline.changes WHERE table_name = $1", table);
         Assert.Equal(stored, ids);
-        Assert.True(changes >= Notes.Length + Docs.Length + 4, $"only {changes} changes were captured");
+        // An insert and an update per row, one delete, two updates under refused contexts: every case is in the history.
+        Assert.Equal(2 * Math.Max(Notes.Length, Docs.Length) + 3, changes);
+        var lines = Encoding.UTF8.GetString(all.ToArray());
+        Assert.Contains("\"context_refused\":\"stale\"", lines, StringComparison.Ordinal);
+        Assert.Contains("\"context_refused\":\"unstamped\"", lines, StringComparison.Ordinal);
+        Assert.Matches("\"action_id\":[0-9]+", lines);
+        Assert.Contains("[REDACTED]", lines, StringComparison.Ordinal);
     }
 
     [Fact]
