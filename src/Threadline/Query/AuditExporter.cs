@@ -1,8 +1,6 @@
 using System.Data;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Npgsql;
+using Threadline.Query.Export;
 using Threadline.Schema;
 
 namespace Threadline.Query;
@@ -26,7 +24,8 @@ public sealed record AuditExportResult(long Rows, bool Truncated);
 
 /// <summary>
 /// Streams matching changes, oldest first, from the database to a stream: one row in memory at a time, whatever the
-/// size. The truncation check and the rows come from one read-only snapshot, so the flag is exact and known before
+/// size, written as the UTF-8 PostgreSQL sent into a buffer handed to the stream in blocks of about 32 KB (whole rows
+/// only). The truncation check and the rows come from one read-only snapshot, so the flag is exact and known before
 /// the first byte (an HTTP response can carry it as a header). Redaction is whatever capture stored.
 /// </summary>
 /// <param name="dataSource">Connections as the reader role; each export opens one of its own.</param>
@@ -44,7 +43,6 @@ public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaO
         "context_refused",
     ];
 
-    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
     private readonly AuditSql _sql = new(options ?? ThreadlineSchemaOptions.Default);
 
     /// <summary>The HTTP content type of an export in <paramref name="format"/>.</summary>
@@ -113,146 +111,53 @@ public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaO
 
     private static async Task<long> WriteCsvAsync(NpgsqlDataReader reader, Stream output, CancellationToken cancellationToken)
     {
-        var line = new StringBuilder();
-        await WriteLineAsync(output, string.Join(',', Columns), cancellationToken).ConfigureAwait(false);
+        using var buffer = new ExportBuffer();
+        var csv = new CsvExportWriter(buffer);
+        var row = new ExportRowReader(reader);
+        csv.WriteHeader();
         long rows = 0;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var e = AuditEntry.Read(reader);
-            line.Clear();
-            string?[] fields =
-            [
-                e.Id.ToString(CultureInfo.InvariantCulture), e.TransactionId.ToString(CultureInfo.InvariantCulture), Time(e.CapturedAt),
-                e.TableSchema, e.TableName, e.Op, e.RowKey?.GetRawText(), e.ChangedFields is null ? null : string.Join(' ', e.ChangedFields),
-                e.DataBefore?.GetRawText(), e.DataAfter?.GetRawText(), e.ActorType, e.ActorId, e.OnBehalfOfType, e.OnBehalfOfId,
-                e.RequestId, e.CorrelationId, e.TraceId, e.JobId, e.Source, e.ActionId?.ToString(CultureInfo.InvariantCulture),
-                e.ContextRefused,
-            ];
-            for (var i = 0; i < fields.Length; i++)
-            {
-                line.Append(i == 0 ? "" : ",").Append(CsvField(fields[i]));
-            }
-
-            await WriteLineAsync(output, line.ToString(), cancellationToken).ConfigureAwait(false);
+            csv.WriteRow(row);
             rows++;
+            await buffer.FlushIfFullAsync(output, cancellationToken).ConfigureAwait(false);
         }
 
+        await buffer.FlushAsync(output, cancellationToken).ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return rows;
     }
 
     private static async Task<long> WriteJsonAsync(NpgsqlDataReader reader, Stream output, AuditExportFormat format, bool truncated, int maxRows, CancellationToken cancellationToken)
     {
-        await using var writer = new Utf8JsonWriter(output);
+        using var buffer = new ExportBuffer();
+        using var json = new JsonExportWriter(buffer);
+        var row = new ExportRowReader(reader);
         if (format == AuditExportFormat.Json)
         {
-            writer.WriteStartObject();
-            writer.WriteBoolean("truncated", truncated);
-            writer.WriteNumber("maxRows", maxRows);
-            writer.WriteStartArray("items");
+            json.WriteDocumentStart(truncated, maxRows);
         }
 
         long rows = 0;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            WriteEntry(writer, AuditEntry.Read(reader));
-            rows++;
+            json.WriteRow(row);
             if (format == AuditExportFormat.Ndjson)
             {
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                await output.WriteAsync(CrLf.AsMemory(1), cancellationToken).ConfigureAwait(false);
-                writer.Reset();
+                json.EndLine();
             }
-            else if (writer.BytesPending > 32 * 1024)
-            {
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
+
+            rows++;
+            await buffer.FlushIfFullAsync(output, cancellationToken).ConfigureAwait(false);
         }
 
         if (format == AuditExportFormat.Json)
         {
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            json.WriteDocumentEnd();
         }
 
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await buffer.FlushAsync(output, cancellationToken).ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return rows;
-    }
-
-    private static void WriteEntry(Utf8JsonWriter writer, AuditEntry e)
-    {
-        writer.WriteStartObject();
-        writer.WriteNumber("id", e.Id);
-        writer.WriteNumber("transaction_id", e.TransactionId);
-        writer.WriteString("captured_at", e.CapturedAt);
-        writer.WriteString("table_schema", e.TableSchema);
-        writer.WriteString("table_name", e.TableName);
-        writer.WriteString("op", e.Op);
-        Json("row_key", e.RowKey);
-        writer.WritePropertyName("changed_fields");
-        if (e.ChangedFields is null)
-        {
-            writer.WriteNullValue();
-        }
-        else
-        {
-            writer.WriteStartArray();
-            foreach (var field in e.ChangedFields)
-            {
-                writer.WriteStringValue(field);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        Json("data_before", e.DataBefore);
-        Json("data_after", e.DataAfter);
-        writer.WriteString("actor_type", e.ActorType);
-        writer.WriteString("actor_id", e.ActorId);
-        writer.WriteString("on_behalf_of_type", e.OnBehalfOfType);
-        writer.WriteString("on_behalf_of_id", e.OnBehalfOfId);
-        writer.WriteString("request_id", e.RequestId);
-        writer.WriteString("correlation_id", e.CorrelationId);
-        writer.WriteString("trace_id", e.TraceId);
-        writer.WriteString("job_id", e.JobId);
-        writer.WriteString("source", e.Source);
-        if (e.ActionId is { } action)
-        {
-            writer.WriteNumber("action_id", action);
-        }
-        else
-        {
-            writer.WriteNull("action_id");
-        }
-
-        writer.WriteString("context_refused", e.ContextRefused);
-
-        writer.WriteEndObject();
-
-        void Json(string name, JsonElement? value)
-        {
-            writer.WritePropertyName(name);
-            if (value is { } v)
-            {
-                v.WriteTo(writer);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
-    }
-
-    /// <summary>RFC 4180: quote a field holding a comma, quote, CR or LF, doubling its quotes. Null is an empty field.</summary>
-    internal static string CsvField(string? value) =>
-        value is null ? "" : value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-
-    private static string Time(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
-
-    private static async Task WriteLineAsync(Stream output, string line, CancellationToken cancellationToken)
-    {
-        await output.WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
-        await output.WriteAsync(CrLf, cancellationToken).ConfigureAwait(false);
     }
 }
