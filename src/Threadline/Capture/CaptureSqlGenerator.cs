@@ -346,8 +346,6 @@ public static class CaptureSqlGenerator
             : $"CASE WHEN e.key = ANY ({maskArray}) THEN {placeholder} ELSE u.before_row -> e.key END";
         var noOpFilter = options.RecordNoOpUpdates ? "" : "\n                     WHERE d.fields IS NOT NULL";
         var tx = new TransactionSql(s, qualifiedLiteral, requireActor, actorColumns);
-        var withTransaction = tx.With;
-        var transaction = tx.Values;
 
         return $"""
             CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
@@ -357,16 +355,16 @@ public static class CaptureSqlGenerator
             {resolve}
                 -- One statement per firing.
                 IF TG_OP = 'INSERT' THEN
-                    {withTransaction}
+                    {tx.With}
                     INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, row_key, data_after, captured_at)
-                    SELECT {transaction}, {schemaLiteral}, {tableLiteral}, 'insert', {Key(NewAlias)}, {Masked(Row(NewAlias))}, clock_timestamp()
+                    SELECT {tx.Values}, {schemaLiteral}, {tableLiteral}, 'insert', {Key(NewAlias)}, {Masked(Row(NewAlias))}, clock_timestamp()
                       FROM new_rows {NewAlias};
                 ELSIF TG_OP = 'UPDATE' THEN
                     -- Transition tables hold old and new images in the same order; zipping the two arrays pairs them even when a
                     -- key changes, in linear time whatever plan PL/pgSQL cached (a join cached for a one-row statement went quadratic).
-                    {withTransaction}
+                    {tx.With}
                     INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at)
-                    SELECT {transaction}, {schemaLiteral}, {tableLiteral}, 'update', u.row_key, {Masked("u.after_row")}, d.fields, d.before, clock_timestamp()
+                    SELECT {tx.Values}, {schemaLiteral}, {tableLiteral}, 'update', u.row_key, {Masked("u.after_row")}, d.fields, d.before, clock_timestamp()
                       FROM (SELECT {images.KeyOf("z.after_full")} AS row_key, {images.Json("z.after_full")} AS after_row, {images.Json("z.before_full")} AS before_row
                               FROM unnest((SELECT array_agg(to_jsonb({OldAlias})) FROM old_rows {OldAlias}),
                                           (SELECT array_agg(to_jsonb({NewAlias})) FROM new_rows {NewAlias})) AS z(before_full, after_full)) u
@@ -375,9 +373,9 @@ public static class CaptureSqlGenerator
                             FROM jsonb_each(u.after_row) e
                            WHERE e.value IS DISTINCT FROM u.before_row -> e.key) d{noOpFilter};
                 ELSIF TG_OP = 'DELETE' THEN
-                    {withTransaction}
+                    {tx.With}
                     INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, row_key, data_before, captured_at)
-                    SELECT {transaction}, {schemaLiteral}, {tableLiteral}, 'delete', {Key(OldAlias)}, {Masked(Row(OldAlias))}, clock_timestamp()
+                    SELECT {tx.Values}, {schemaLiteral}, {tableLiteral}, 'delete', {Key(OldAlias)}, {Masked(Row(OldAlias))}, clock_timestamp()
                       FROM old_rows {OldAlias};
                 ELSIF TG_OP = 'TRUNCATE' THEN
                     INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, captured_at)

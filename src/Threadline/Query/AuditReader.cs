@@ -90,7 +90,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
             throw new AuditQueryException(AuditQueryError.Malformed, "limit", $"'limit' must be from 1 to {AuditFilterParser.MaxLimit}.");
         }
 
-        var items = await ReadPageAsync(filter, cursor, limit, order, copiedActorsOnly: false, cancellationToken).ConfigureAwait(false);
+        var items = await ReadPageAsync(filter, cursor, limit, order, cancellationToken).ConfigureAwait(false);
         if (items.Count <= limit)
         {
             return new AuditPage(items, null);
@@ -103,28 +103,35 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
 
     // A by-actor page first reads only the changes that carry the actor (schema version 12, one index range). On an
     // install upgraded with history, changes written before version 12 carry no copy and are all older than
-    // settings.uncopied_actor_max_captured_at; when the page might reach them, it is read again with them.
-    private async Task<List<AuditEntry>> ReadPageAsync(AuditFilter filter, AuditCursor? cursor, int limit, AuditOrder order, bool copiedActorsOnly, CancellationToken cancellationToken)
+    // settings.uncopied_actor_max_captured_at; when the page might reach them, it is read with them.
+    private async Task<List<AuditEntry>> ReadPageAsync(AuditFilter filter, AuditCursor? cursor, int limit, AuditOrder order, CancellationToken cancellationToken)
     {
-        if (filter.ActorId is not null && !copiedActorsOnly)
+        if (filter.ActorId is null)
         {
-            AuditFilterParser.Validate(filter);
-            var uncopiedUntil = await GetUncopiedUntilAsync(cancellationToken).ConfigureAwait(false);
-            var complete = uncopiedUntil is null || (order == AuditOrder.OldestFirst && cursor is not null && cursor.CapturedAt > uncopiedUntil);
-            if (!complete && order == AuditOrder.NewestFirst)
+            return await ReadAsync(filter, cursor, limit, order, copiedActorsOnly: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        AuditFilterParser.Validate(filter);
+        var uncopiedUntil = await GetUncopiedUntilAsync(cancellationToken).ConfigureAwait(false);
+        if (uncopiedUntil is null || (order == AuditOrder.OldestFirst && cursor is not null && cursor.CapturedAt > uncopiedUntil))
+        {
+            return await ReadAsync(filter, cursor, limit, order, copiedActorsOnly: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (order == AuditOrder.NewestFirst)
+        {
+            var copied = await ReadAsync(filter, cursor, limit, order, copiedActorsOnly: true, cancellationToken).ConfigureAwait(false);
+            if (copied.Count > limit && copied[limit].CapturedAt > uncopiedUntil)
             {
-                var copied = await ReadPageAsync(filter, cursor, limit, order, copiedActorsOnly: true, cancellationToken).ConfigureAwait(false);
-                if (copied.Count > limit && copied[limit].CapturedAt > uncopiedUntil)
-                {
-                    return copied;
-                }
-            }
-            else if (complete)
-            {
-                return await ReadPageAsync(filter, cursor, limit, order, copiedActorsOnly: true, cancellationToken).ConfigureAwait(false);
+                return copied;
             }
         }
 
+        return await ReadAsync(filter, cursor, limit, order, copiedActorsOnly: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<List<AuditEntry>> ReadAsync(AuditFilter filter, AuditCursor? cursor, int limit, AuditOrder order, bool copiedActorsOnly, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand();
         var fromWhere = _sql.FromWhere(filter, cursor, order, command.Parameters, copiedActorsOnly);
         command.CommandText = $"SELECT {AuditSql.EntryColumns} {fromWhere} {AuditSql.OrderBy(order)} LIMIT {limit + 1}";

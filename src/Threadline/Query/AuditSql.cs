@@ -89,14 +89,14 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
         var id = "$" + parameters.Count;
         parameters.Add(new NpgsqlParameter { Value = filter.ActorType });
         var type = "$" + parameters.Count;
-        var copied = $"(SELECT c1.* FROM {Changes} c1 WHERE c1.actor_id = {id} AND c1.actor_type = {type})";
+        var copied = $"SELECT c1.* FROM {Changes} c1 WHERE c1.actor_id = {id} AND c1.actor_type = {type}";
         if (copiedOnly)
         {
-            return copied;
+            return $"({copied})";
         }
 
         return $"""
-            ({copied[1..^1]}
+            ({copied}
               UNION ALL
              SELECT c0.* FROM {Changes} c0 JOIN {Transactions} t0 ON t0.id = c0.transaction_id
               WHERE c0.actor_id IS NULL
