@@ -94,6 +94,29 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
     }
 
     [Fact]
+    public async Task Capture_times_follow_the_rows_of_a_statement_and_the_statements_of_a_transaction()
+    {
+        await using var db = await platform.OpenDirectAsync();
+        var table = await CreateTableAsync(db, "(id integer PRIMARY KEY, v text)", new TableCaptureOptions(""));
+        await db.ExecAuditedAsync(Context,
+            $"INSERT INTO {table} SELECT g, 'a' FROM generate_series(1, 2000) g",
+            $"UPDATE {table} SET v = 'b'");
+
+        // clock_timestamp() per row: a 2,000-row statement spans more than one microsecond, and (captured_at, id)
+        // orders the changes as they were written, statement after statement.
+        var facts = await AuditRows.ScalarAsync<string>(db,
+            """
+            SELECT concat_ws(' ', 'spans:' || (count(DISTINCT captured_at) FILTER (WHERE op = 'insert') > 1),
+                             'ordered:' || bool_and(ordered),
+                             'updates-after:' || (max(captured_at) FILTER (WHERE op = 'insert') <= min(captured_at) FILTER (WHERE op = 'update')))
+              FROM (SELECT op, captured_at, captured_at >= coalesce(lag(captured_at) OVER (ORDER BY id), '-infinity') AS ordered
+                      FROM threadline.changes WHERE table_name = $1) c
+            """,
+            table.Split('.')[1]);
+        Assert.Equal("spans:true ordered:true updates-after:true", facts);
+    }
+
+    [Fact]
     public async Task A_table_without_primary_key_is_captured_by_its_named_key_columns()
     {
         await using var db = await platform.OpenDirectAsync();
