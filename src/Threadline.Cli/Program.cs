@@ -8,7 +8,7 @@ public static class Program
 {
     /// <summary>
     /// The tool's entry point: runs one command line against the console and the process environment (THREADLINE_CONNECTION,
-    /// THREADLINE_DEBUG); Ctrl+C or SIGTERM cancels the running command.
+    /// THREADLINE_AUDIT_SCHEMA, THREADLINE_DEBUG); Ctrl+C or SIGTERM cancels the running command.
     /// </summary>
     /// <param name="args">The command line, for example <c>schema install</c> or <c>export --table orders --format csv</c>.</param>
     /// <returns>
@@ -18,7 +18,7 @@ public static class Program
     public static Task<int> Main(string[] args) =>
         RunAsync(args, Console.Out, Console.Error, new CliEnvironment(Environment.GetEnvironmentVariable, Console.OpenStandardOutput, HandleTermination: true));
 
-    /// <summary>Runs one command line; the process environment supplies THREADLINE_CONNECTION.</summary>
+    /// <summary>Runs one command line; the process environment supplies THREADLINE_CONNECTION and THREADLINE_AUDIT_SCHEMA.</summary>
     /// <param name="args">The command line, without the tool's name.</param>
     /// <param name="output">Receives the command's results (an export without <c>--out</c> streams here too).</param>
     /// <param name="error">Receives error messages and hints.</param>

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using Threadline.Capture;
-using Threadline.Schema;
 
 namespace Threadline.Cli.Commands;
 
@@ -35,6 +34,7 @@ internal static class CaptureCommands
     {
         var set = new CaptureOptionSet();
         var script = new Option<bool>("--script") { Description = "Print the DDL instead of running it. Without a connection, --key is needed and the script checks the table when it runs." };
+        var roles = AuditRoleOptions.OwnerOnly();
         var command = new Command("enable", """
             Enable capture on a table, or apply new options to a table already captured (rerunning with the same
             options is harmless). The key columns identify each row in the audit trail; excluded columns are never
@@ -42,27 +42,29 @@ internal static class CaptureCommands
             """);
         set.AddTo(command);
         command.Options.Add(script);
+        roles.AddTo(command);
         app.SetExamples(command, """
               threadline capture enable --table orders
               threadline capture enable --schema sales --table invoices --mask iban --exclude pdf_blob --require-actor
               threadline capture enable --table events --key tenant_id --key event_id     # no primary key
               threadline capture enable --table orders --mask card_number --script > enable-orders.sql
+              threadline capture enable --table orders --audit-schema audit --audit-owner-role audit_owner   # another install's names
             """);
         app.SetHandler(command, async (context, cancellationToken) =>
         {
             var options = set.ToOptions(context);
-            var manager = new CaptureManager();
+            var manager = new CaptureManager(context.AuditSchemaWith(roles));
             if (context.Value(script))
             {
                 string sql;
                 if (context.HasConnection)
                 {
-                    await using var db = await context.OpenAsync(cancellationToken);
+                    await using var db = await context.OpenAuditAsync(cancellationToken, roles);
                     sql = await manager.GetEnableScriptAsync(db, options, cancellationToken);
                 }
                 else if (options.KeyColumns is { Count: > 0 })
                 {
-                    sql = CaptureSqlGenerator.EnableScript(options, ThreadlineSchemaOptions.Default);
+                    sql = CaptureSqlGenerator.EnableScript(options, manager.Options);
                 }
                 else
                 {
@@ -82,7 +84,7 @@ internal static class CaptureCommands
                 return ExitCodes.Success;
             }
 
-            await using (var db = await context.OpenAsync(cancellationToken))
+            await using (var db = await context.OpenAuditAsync(cancellationToken, roles))
             {
                 var captured = await manager.EnableAsync(db, options, cancellationToken);
                 if (context.Json)
@@ -113,8 +115,8 @@ internal static class CaptureCommands
         app.SetHandler(command, async (context, cancellationToken) =>
         {
             var (schema, table) = set.TableName(context);
-            var manager = new CaptureManager();
-            await using var db = await context.OpenAsync(cancellationToken);
+            var manager = new CaptureManager(context.AuditSchema);
+            await using var db = await context.OpenAuditAsync(cancellationToken);
             var wasCaptured = (await manager.ListAsync(db, cancellationToken)).Any(t => t.Schema == schema && t.Table == table);
             await manager.DisableAsync(db, schema, table, cancellationToken);
             if (context.Json)
@@ -142,8 +144,8 @@ internal static class CaptureCommands
             """);
         app.SetHandler(command, async (context, cancellationToken) =>
         {
-            var manager = new CaptureManager();
-            await using var db = await context.OpenAsync(cancellationToken);
+            var manager = new CaptureManager(context.AuditSchema);
+            await using var db = await context.OpenAuditAsync(cancellationToken);
             var tables = await manager.ListAsync(db, cancellationToken);
             bool? everywhere;
             try
@@ -182,6 +184,7 @@ internal static class CaptureCommands
         var file = new Option<FileInfo>("--file") { Description = "JSON file with the tables to capture: an array of tables, or an appsettings-style file holding Threadline:Capture:Tables.", HelpName = "path", Required = true };
         var disableUnlisted = new Option<bool>("--disable-unlisted") { Description = "Also disable capture on captured tables that the file does not list." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would change, table by table and why (option differences, column drift, missing triggers), and change nothing. Exit code 0 whether or not changes are pending; a file the catalog refuses exits 4 as without --dry-run." };
+        var roles = AuditRoleOptions.OwnerOnly();
         var command = new Command("apply", """
             Converge capture to a file: enable new tables, apply changed options, and with --disable-unlisted disable
             tables no longer listed. Every entry is validated against the catalog before anything changes. The file
@@ -196,6 +199,7 @@ internal static class CaptureCommands
             refresh, unchanged, disable, each with its reasons) and changes nothing.
             """)
         { file, disableUnlisted, dryRun };
+        roles.AddTo(command);
         app.SetExamples(command, """
               threadline capture apply --file capture.json --dry-run
               threadline capture apply --file capture.json
@@ -204,14 +208,15 @@ internal static class CaptureCommands
         app.SetHandler(command, async (context, cancellationToken) =>
         {
             var desired = CaptureFile.Read(context.Value(file)!);
-            await using var db = await context.OpenAsync(cancellationToken);
+            var manager = new CaptureManager(context.AuditSchemaWith(roles));
+            await using var db = await context.OpenAuditAsync(cancellationToken, roles);
             if (context.Value(dryRun))
             {
-                WritePlan(context, await new CaptureManager().PlanAsync(db, desired, context.Value(disableUnlisted), cancellationToken));
+                WritePlan(context, await manager.PlanAsync(db, desired, context.Value(disableUnlisted), cancellationToken));
                 return ExitCodes.Success;
             }
 
-            var result = await new CaptureManager().ApplyAsync(db, desired, context.Value(disableUnlisted), cancellationToken);
+            var result = await manager.ApplyAsync(db, desired, context.Value(disableUnlisted), cancellationToken);
             if (context.Json)
             {
                 context.WriteJson(new { ok = true, enabled = result.Enabled, changed = result.Changed, unchanged = result.Unchanged, disabled = result.Disabled });
@@ -266,8 +271,8 @@ internal static class CaptureCommands
         app.SetHandler(command, async (context, cancellationToken) =>
         {
             var on = context.Value(state) == "on";
-            await using var db = await context.OpenAsync(cancellationToken);
-            await new CaptureManager().SetRequireActorEverywhereAsync(db, on, cancellationToken);
+            await using var db = await context.OpenAuditAsync(cancellationToken);
+            await new CaptureManager(context.AuditSchema).SetRequireActorEverywhereAsync(db, on, cancellationToken);
             if (context.Json)
             {
                 context.WriteJson(new { ok = true, requireActorEverywhere = on });

@@ -33,11 +33,11 @@ internal static class CompletenessCommand
                 Tables = (context.Value(tables) ?? []).Select(t => Options.QualifiedTable("--table", t)).ToArray(),
                 SampleSize = context.Value(samples) ?? 10,
             };
-            await using var db = await context.OpenAsync(cancellationToken);
+            await using var db = await context.OpenAuditAsync(cancellationToken);
             CompletenessReport report;
             try
             {
-                report = await new CompletenessChecker().CheckAsync(db, options, cancellationToken);
+                report = await new CompletenessChecker(context.AuditSchema).CheckAsync(db, options, cancellationToken);
             }
             catch (CaptureException ex) when (options.Tables.Count > 0 && ex.Message.StartsWith("Not captured:", StringComparison.Ordinal))
             {

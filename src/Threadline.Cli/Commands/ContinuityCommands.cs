@@ -39,8 +39,8 @@ internal static class ContinuityCommands
         app.SetHandler(command, async (context, cancellationToken) =>
         {
             var options = set.ToOptions(context);
-            await using var db = await context.OpenAsync(cancellationToken);
-            var report = await new ContinuityManager().CheckAsync(db, options, cancellationToken);
+            await using var db = await context.OpenAuditAsync(cancellationToken);
+            var report = await new ContinuityManager(context.AuditSchema).CheckAsync(db, options, cancellationToken);
             if (context.Json)
             {
                 context.WriteJson(new
@@ -82,6 +82,7 @@ internal static class ContinuityCommands
     {
         var set = new CaptureOptionSet();
         var baseline = new Option<bool>("--baseline") { Description = "Also record every existing row's image as a 'baseline' change, in the same transaction (writers wait until it commits)." };
+        var roles = AuditRoleOptions.OwnerOnly();
         var command = new Command("enable", """
             Enable capture on a table that already holds data, optionally with a baseline of every existing row; all
             in one transaction, so it happens completely or not at all. Refused (exit 4) when the table is not ready:
@@ -89,6 +90,7 @@ internal static class ContinuityCommands
             """);
         set.AddTo(command);
         command.Options.Add(baseline);
+        roles.AddTo(command);
         app.SetExamples(command, """
               threadline continuity enable --table customers --baseline
               threadline continuity enable --table customers --baseline --mask ssn --exclude avatar
@@ -97,8 +99,8 @@ internal static class ContinuityCommands
         {
             var options = set.ToOptions(context);
             var withBaseline = context.Value(baseline);
-            await using var db = await context.OpenAsync(cancellationToken);
-            var result = await new ContinuityManager().EnableAsync(db, options, withBaseline, cancellationToken);
+            await using var db = await context.OpenAuditAsync(cancellationToken, roles);
+            var result = await new ContinuityManager(context.AuditSchemaWith(roles)).EnableAsync(db, options, withBaseline, cancellationToken);
             if (context.Json)
             {
                 context.WriteJson(new { ok = true, table = CaptureCommands.ToJson(result.Capture), baseline = withBaseline, baselineRows = result.BaselineRows, transactionId = result.TransactionId });

@@ -48,10 +48,11 @@ internal static class ExportCommand
             var limit = context.Value(maxRows) ?? DefaultMaxRows;
             var target = context.Value(output) is { Length: > 0 } path ? path : "-";
             await using var dataSource = context.CreateDataSource();
+            await context.RequireAuditSchemaAsync(dataSource, cancellationToken);
 
             if (context.Value(dryRun))
             {
-                var count = await new AuditReader(dataSource).CountAsync(filter, cancellationToken);
+                var count = await new AuditReader(dataSource, context.AuditSchema).CountAsync(filter, cancellationToken);
                 var truncated = count > limit;
                 if (context.Json)
                 {
@@ -65,7 +66,7 @@ internal static class ExportCommand
                 return ExitCodes.Success;
             }
 
-            var exporter = new AuditExporter(dataSource);
+            var exporter = new AuditExporter(dataSource, context.AuditSchema);
             var toStdout = target == "-";
             AuditExportResult result;
             var stopwatch = Stopwatch.StartNew();

@@ -31,8 +31,8 @@ internal static class IntegrityCommands
                 throw new UsageException("--export writes no seal, so --if-new has no meaning with it: give one of them.");
             }
 
-            await using var db = await context.OpenAsync(cancellationToken);
-            var sealer = new AuditSealer();
+            await using var db = await context.OpenAuditAsync(cancellationToken);
+            var sealer = new AuditSealer(context.AuditSchema);
             AuditSeal? seal = null;
             if (!context.Value(export))
             {
@@ -92,8 +92,8 @@ internal static class IntegrityCommands
         app.SetHandler(command, async (context, cancellationToken) =>
         {
             var anchor = context.Value(anchorFile) is { } path ? await ReadAnchorAsync(path, cancellationToken) : null;
-            await using var db = await context.OpenAsync(cancellationToken);
-            var report = await new IntegrityVerifier().VerifyAsync(db, anchor, cancellationToken);
+            await using var db = await context.OpenAuditAsync(cancellationToken);
+            var report = await new IntegrityVerifier(context.AuditSchema).VerifyAsync(db, anchor, cancellationToken);
             if (context.Json)
             {
                 context.WriteJson(new

@@ -82,7 +82,7 @@ internal static class RetentionCommands
             var executing = context.Value(execute);
             var at = context.Value(asOf);
 
-            await using var db = await context.OpenAsync(cancellationToken);
+            await using var db = await context.OpenAuditAsync(cancellationToken);
             if (at is { } future && future > DateTimeOffset.UtcNow.AddMinutes(1))
             {
                 context.Err.WriteLine(
@@ -98,7 +98,7 @@ internal static class RetentionCommands
                 context.Err.WriteLine($"Purging audit rows older than their window, in batches of {limits.BatchSize.ToString("N0", CultureInfo.InvariantCulture)}...");
             }
 
-            var summary = await new RetentionPurger().PurgeAsync(db, policy, executing, limits, at, progress =>
+            var summary = await new RetentionPurger(context.AuditSchema).PurgeAsync(db, policy, executing, limits, at, progress =>
             {
                 context.Err.WriteLine(
                     $"  batch {progress.Batches}: {N(progress.Changes)} changes, {N(progress.Transactions)} transactions, {N(progress.Actions)} actions deleted so far ({progress.Duration.TotalSeconds:0.0}s)");

@@ -30,21 +30,28 @@ internal static class SchemaCommands
     {
         var toVersion = Options.WholeNumber("--to-version", $"Stop at this schema version (1 to {latest}); default: the latest. Downgrades are not supported.", 1, latest);
         var dryRun = new Option<bool>("--dry-run", "--script") { Description = "Print the SQL that would bring this database from its installed version to the target, and change nothing." };
+        var roles = AuditRoleOptions.All();
         var command = new Command("install", $"""
             Install the audit schema, or upgrade it to version {latest} (or --to-version). One transaction under an
             advisory lock: safe to run concurrently and repeatedly; a database already at the target is left alone.
+            --audit-schema and the --audit-*-role options name the schema and roles (default: threadline and
+            threadline_*); an existing install is only upgraded with the names it was installed with.
             """)
         { toVersion, dryRun };
+        roles.AddTo(command);
         app.SetExamples(command, """
               threadline schema install --connection "Host=db;Database=app;Username=owner"
               threadline schema install --to-version 1
               threadline schema install --dry-run          # review the upgrade SQL first
+              threadline schema install --audit-schema audit --audit-owner-role audit_owner --audit-reader-role audit_reader --audit-retention-role audit_retention --audit-writer-role audit_writer
             """);
         app.SetHandler(command, async (context, cancellationToken) =>
         {
             var target = context.Value(toVersion);
-            var installer = new SchemaInstaller();
+            var schemaOptions = context.AuditSchemaWith(roles);
+            var installer = new SchemaInstaller(schemaOptions);
             await using var db = await context.OpenAsync(cancellationToken);
+            await AuditSchemaGuard.CheckInstallTargetAsync(db, context, roles, cancellationToken);
             if (context.Value(dryRun))
             {
                 var installed = await installer.GetInstalledVersionAsync(db, cancellationToken);
@@ -57,7 +64,7 @@ internal static class SchemaCommands
                 var script = installed >= to ? null : installer.GetScript(installed, to);
                 if (context.Json)
                 {
-                    context.WriteJson(new { ok = true, dryRun = true, installedVersion = installed, targetVersion = to, script });
+                    context.WriteJson(new { ok = true, dryRun = true, auditSchema = schemaOptions.Schema, installedVersion = installed, targetVersion = to, script });
                 }
                 else
                 {
@@ -71,17 +78,17 @@ internal static class SchemaCommands
             var result = await installer.InstallAsync(db, target, cancellationToken);
             if (context.Json)
             {
-                context.WriteJson(new { ok = true, previousVersion = result.PreviousVersion, currentVersion = result.CurrentVersion, applied = result.Applied });
+                context.WriteJson(new { ok = true, auditSchema = schemaOptions.Schema, previousVersion = result.PreviousVersion, currentVersion = result.CurrentVersion, applied = result.Applied });
             }
             else if (result.Applied.Count == 0)
             {
-                context.Out.WriteLine($"The Threadline schema is already at version {result.CurrentVersion}; nothing to apply.");
+                context.Out.WriteLine($"The Threadline schema is already at version {result.CurrentVersion} in schema {schemaOptions.Schema}; nothing to apply.");
             }
             else
             {
                 context.Out.WriteLine(result.PreviousVersion == 0
-                    ? $"Installed the Threadline schema, version {result.CurrentVersion} (applied {string.Join(", ", result.Applied)})."
-                    : $"Upgraded the Threadline schema from version {result.PreviousVersion} to {result.CurrentVersion} (applied {string.Join(", ", result.Applied)}).");
+                    ? $"Installed the Threadline schema, version {result.CurrentVersion} (applied {string.Join(", ", result.Applied)}), in schema {schemaOptions.Schema}."
+                    : $"Upgraded the Threadline schema from version {result.PreviousVersion} to {result.CurrentVersion} (applied {string.Join(", ", result.Applied)}) in schema {schemaOptions.Schema}.");
             }
 
             return ExitCodes.Success;
@@ -93,14 +100,17 @@ internal static class SchemaCommands
     {
         var from = Options.WholeNumber("--from", $"The version the database is at (0 = not installed, the default).", 0, latest);
         var to = Options.WholeNumber("--to", $"The version to reach (1 to {latest}); default: the latest.", 1, latest);
+        var roles = AuditRoleOptions.All();
         var command = new Command("script", """
             Print the SQL that upgrades the audit schema from one version to another, for review or for another
             migration tool (Flyway, Liquibase, EF Core migrations, plain psql). Needs no database connection.
             """)
         { from, to };
+        roles.AddTo(command);
         app.SetExamples(command, """
               threadline schema script > threadline.sql
               threadline schema script --from 1 --to 2 | psql "$DIRECT_URL"
+              threadline schema script --audit-schema audit > audit.sql
             """);
         app.SetHandler(command, (context, _) =>
         {
@@ -111,7 +121,7 @@ internal static class SchemaCommands
                 throw new UsageException($"--from {fromVersion} is after --to {toVersion}: a script only upgrades (downgrades are not supported).");
             }
 
-            var script = new SchemaInstaller().GetScript(fromVersion, toVersion);
+            var script = new SchemaInstaller(context.AuditSchemaWith(roles)).GetScript(fromVersion, toVersion);
             if (context.Json)
             {
                 context.WriteJson(new { ok = true, fromVersion, toVersion, script });
@@ -135,20 +145,23 @@ internal static class SchemaCommands
             """);
         app.SetHandler(command, async (context, cancellationToken) =>
         {
+            var schema = context.AuditSchema.Schema;
             await using var db = await context.OpenAsync(cancellationToken);
-            var installed = await new SchemaInstaller().GetInstalledVersionAsync(db, cancellationToken);
+            var installed = await new SchemaInstaller(context.AuditSchema).GetInstalledVersionAsync(db, cancellationToken);
+            var elsewhere = installed == 0 ? await AuditSchemaGuard.OtherInstallsAsync(db, schema, cancellationToken) : [];
             if (context.Json)
             {
-                context.WriteJson(new { ok = true, installedVersion = installed, latestVersion = latest, upToDate = installed >= latest, database = db.Database });
+                context.WriteJson(new { ok = true, auditSchema = schema, installedVersion = installed, latestVersion = latest, upToDate = installed >= latest, database = db.Database, installedInOtherSchemas = elsewhere });
             }
             else
             {
                 context.Out.WriteLine(installed switch
                 {
-                    0 => $"The Threadline schema is not installed in database {db.Database} (latest version: {latest}). Run 'threadline schema install'.",
-                    _ when installed < latest => $"Threadline schema version {installed} is installed in database {db.Database}; version {latest} is available: run 'threadline schema install' to upgrade.",
-                    _ when installed > latest => $"Threadline schema version {installed} is installed in database {db.Database}, newer than this tool knows ({latest}): upgrade the tool.",
-                    _ => $"Threadline schema version {installed} is installed in database {db.Database} (up to date).",
+                    0 when elsewhere.Count > 0 => $"The Threadline schema is not installed in schema {schema} ({context.AuditSchemaSource}) of database {db.Database}, but in schema {string.Join(", ", elsewhere)}: give {AuditSchemaOption.Name} {elsewhere[0]}.",
+                    0 => $"The Threadline schema is not installed in schema {schema} of database {db.Database} (latest version: {latest}). Run 'threadline schema install'.",
+                    _ when installed < latest => $"Threadline schema version {installed} is installed in schema {schema} of database {db.Database}; version {latest} is available: run 'threadline schema install' to upgrade.",
+                    _ when installed > latest => $"Threadline schema version {installed} is installed in schema {schema} of database {db.Database}, newer than this tool knows ({latest}): upgrade the tool.",
+                    _ => $"Threadline schema version {installed} is installed in schema {schema} of database {db.Database} (up to date).",
                 });
             }
 

@@ -52,8 +52,8 @@ internal static class VerifyCommands
             }
 
             var everyCaptured = required.Length == 0 && schemas.Length == 0;
-            await using var db = await context.OpenAsync(cancellationToken);
-            var report = await new CoverageChecker().CheckAsync(db, new CoverageExpectation { Required = required, RequiredSchemas = schemas, ExpectedUncovered = excused }, cancellationToken);
+            await using var db = await context.OpenAuditAsync(cancellationToken);
+            var report = await new CoverageChecker(context.AuditSchema).CheckAsync(db, new CoverageExpectation { Required = required, RequiredSchemas = schemas, ExpectedUncovered = excused }, cancellationToken);
             var passed = everyCaptured || context.Value(strict) ? report.Healthy : report.RequiredHealthy;
             if (context.Json)
             {

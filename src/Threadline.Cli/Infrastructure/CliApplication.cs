@@ -25,10 +25,13 @@ internal sealed class CliApplication
             HelpName = "connection-string",
             Recursive = true,
         };
+        AuditSchema = AuditSchemaOption.Create();
         Json = new Option<bool>("--json") { Description = "Write one JSON document to standard output instead of text (errors too: {\"ok\":false,...}).", Recursive = true };
     }
 
     public Option<string?> Connection { get; }
+
+    public Option<string?> AuditSchema { get; }
 
     public Option<bool> Json { get; }
 
@@ -89,6 +92,28 @@ internal sealed class CliApplication
         return application.BuildRoot().Parse(args).Errors.Select(e => e.Message).ToArray();
     }
 
+    /// <summary>Every command that runs something, as its path of names (tests check options that every command takes).</summary>
+    internal static IReadOnlyList<string[]> RunnableCommands()
+    {
+        var application = new CliApplication(TextWriter.Null, TextWriter.Null, new CliEnvironment(_ => null, () => Stream.Null));
+        var paths = new List<string[]>();
+        Collect(application.BuildRoot(), []);
+        return paths;
+
+        void Collect(Command command, string[] path)
+        {
+            if (command.Action is not null && path.Length > 0)
+            {
+                paths.Add(path);
+            }
+
+            foreach (var sub in command.Subcommands)
+            {
+                Collect(sub, [.. path, sub.Name]);
+            }
+        }
+    }
+
     private Command BuildRoot()
     {
         var root = new Command("threadline", """
@@ -101,6 +126,7 @@ internal sealed class CliApplication
         root.Options.Add(new HelpOption());
         root.Options.Add(ToolVersion.CreateOption());
         root.Options.Add(Connection);
+        root.Options.Add(AuditSchema);
         root.Options.Add(Json);
         root.Subcommands.Add(SchemaCommands.Build(this));
         root.Subcommands.Add(CaptureCommands.Build(this));
@@ -183,7 +209,7 @@ internal sealed class CliApplication
 
             output.WriteLine(ExitCodes.HelpText.TrimEnd());
             output.WriteLine();
-            output.WriteLine($"Environment: {CliEnvironment.ConnectionVariable} is the connection string when --connection is not given. Full guide: docs/cli.md.");
+            output.WriteLine($"Environment: {CliEnvironment.ConnectionVariable} is the connection string when --connection is not given, {CliEnvironment.AuditSchemaVariable} the audit schema when {AuditSchemaOption.Name} is not given. Full guide: docs/cli.md.");
             return 0;
         }
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Npgsql;
+using Threadline.Schema;
 
 namespace Threadline.Cli;
 
@@ -15,6 +16,8 @@ internal sealed class CliContext(CliApplication app, ParseResult parse, TextWrit
     };
 
     private string? _connectionString;
+    private ThreadlineSchemaOptions? _auditSchema;
+    private string _auditSchemaSource = "";
 
     public ParseResult Parse { get; } = parse;
 
@@ -39,6 +42,22 @@ internal sealed class CliContext(CliApplication app, ParseResult parse, TextWrit
 
     /// <summary>--connection, else THREADLINE_CONNECTION; checked for syntax, with an application name added.</summary>
     public string ConnectionString => _connectionString ??= ResolveConnectionString();
+
+    /// <summary>--audit-schema, else THREADLINE_AUDIT_SCHEMA, else threadline; with the default role names.</summary>
+    public ThreadlineSchemaOptions AuditSchema => _auditSchema ??= ResolveAuditSchema();
+
+    /// <summary>Where the audit schema's name came from, for messages.</summary>
+    public string AuditSchemaSource
+    {
+        get
+        {
+            _ = AuditSchema;
+            return _auditSchemaSource;
+        }
+    }
+
+    /// <summary>The audit schema with the role names given on this command (the defaults for those not given).</summary>
+    public ThreadlineSchemaOptions AuditSchemaWith(AuditRoleOptions? roles) => roles is null ? AuditSchema : roles.Apply(this, AuditSchema);
 
     /// <summary>host:port/database as user, for messages (never the password).</summary>
     public string Target
@@ -66,7 +85,45 @@ internal sealed class CliContext(CliApplication app, ParseResult parse, TextWrit
         }
     }
 
+    /// <summary>
+    /// Opens the connection and refuses (exit 4, naming the schema and --audit-schema) when the audit schema is not
+    /// installed in that database; with <paramref name="roles"/>, also when it was installed with other role names.
+    /// </summary>
+    public async Task<NpgsqlConnection> OpenAuditAsync(CancellationToken cancellationToken, AuditRoleOptions? roles = null)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        try
+        {
+            await AuditSchemaGuard.RequireInstalledAsync(connection, this, roles, cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     public NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(ConnectionString);
+
+    /// <summary>The check of <see cref="OpenAuditAsync"/>, on a connection of <paramref name="dataSource"/> (export).</summary>
+    public async Task RequireAuditSchemaAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            throw ErrorReporter.ConnectFailure(ex, Target);
+        }
+
+        await using (connection)
+        {
+            await AuditSchemaGuard.RequireInstalledAsync(connection, this, null, cancellationToken);
+        }
+    }
 
     public void WriteJson(object value)
     {
@@ -74,6 +131,33 @@ internal sealed class CliContext(CliApplication app, ParseResult parse, TextWrit
     }
 
     public static string ToJson(object value) => JsonSerializer.Serialize(value, JsonOptions);
+
+    private ThreadlineSchemaOptions ResolveAuditSchema()
+    {
+        // The option's own parser has checked a given value; the variable is checked here, with the same rules.
+        if (Parse.GetValue(app.AuditSchema) is { } given)
+        {
+            _auditSchemaSource = $"given with {AuditSchemaOption.Name}";
+            return new ThreadlineSchemaOptions { Schema = given };
+        }
+
+        var variable = Environment.GetVariable(CliEnvironment.AuditSchemaVariable);
+        if (string.IsNullOrEmpty(variable))
+        {
+            _auditSchemaSource = $"the default: neither {AuditSchemaOption.Name} nor {CliEnvironment.AuditSchemaVariable} is set";
+            return ThreadlineSchemaOptions.Default;
+        }
+
+        if (AuditSchemaOption.Problem(variable) is { } problem)
+        {
+            throw new UsageException(
+                $"Invalid value '{variable}' in {CliEnvironment.AuditSchemaVariable}: {problem}.",
+                $"Set it to the schema Threadline is installed in, or unset it for the default ({AuditSchemaOption.Default}); {AuditSchemaOption.Name} overrides it.");
+        }
+
+        _auditSchemaSource = $"from {CliEnvironment.AuditSchemaVariable}";
+        return new ThreadlineSchemaOptions { Schema = variable };
+    }
 
     private string ResolveConnectionString()
     {

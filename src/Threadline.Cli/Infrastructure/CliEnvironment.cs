@@ -8,6 +8,9 @@ internal sealed record CliEnvironment(Func<string, string?> GetVariable, Func<St
 {
     public const string ConnectionVariable = "THREADLINE_CONNECTION";
 
+    /// <summary>The audit schema's name when --audit-schema is not given.</summary>
+    public const string AuditSchemaVariable = "THREADLINE_AUDIT_SCHEMA";
+
     /// <summary>Shows stack traces for unexpected errors when set to 1 or true.</summary>
     public const string DebugVariable = "THREADLINE_DEBUG";
 

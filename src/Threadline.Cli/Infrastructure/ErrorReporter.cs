@@ -70,7 +70,7 @@ internal static class ErrorReporter
             case PostgresException pg when IsConnectionProblem(pg.SqlState):
                 return (ExitCodes.Unreachable, $"Cannot connect to {Target()}: {pg.MessageText} (SQLSTATE {pg.SqlState}).", ConnectHint(pg));
             case PostgresException pg:
-                return (ExitCodes.Refused, $"The database refused the operation: {pg.MessageText} (SQLSTATE {pg.SqlState}).{(pg.Detail is { Length: > 0 } detail ? $" {detail}" : "")}", pg.Hint ?? RefusalHint(pg));
+                return (ExitCodes.Refused, $"The database refused the operation: {pg.MessageText} (SQLSTATE {pg.SqlState}).{(pg.Detail is { Length: > 0 } detail ? $" {detail}" : "")}", pg.Hint ?? RefusalHint(pg, AuditSchemaName(context)));
             case NpgsqlException npgsql:
                 return (ExitCodes.Unreachable, $"Cannot reach {Target()}: {Reason(npgsql)}", "Check that PostgreSQL (or PgBouncer) is running and that host and port are right; try psql with the same settings.");
             case TimeoutException timeout:
@@ -106,10 +106,22 @@ internal static class ErrorReporter
         _ => null,
     };
 
-    private static string? RefusalHint(PostgresException pg) => pg.SqlState switch
+    private static string AuditSchemaName(CliContext? context)
     {
-        "3F000" or "42P01" or "42883" when pg.MessageText.Contains("threadline", StringComparison.Ordinal) =>
-            "Is the Threadline schema installed in this database? Run 'threadline schema install' (on a direct connection, as an owner).",
+        try
+        {
+            return context?.AuditSchema.Schema ?? AuditSchemaOption.Default;
+        }
+        catch (CliException)
+        {
+            return AuditSchemaOption.Default;
+        }
+    }
+
+    private static string? RefusalHint(PostgresException pg, string auditSchema) => pg.SqlState switch
+    {
+        "3F000" or "42P01" or "42883" when pg.MessageText.Contains(auditSchema, StringComparison.Ordinal) =>
+            $"Is the Threadline schema installed in this database as {auditSchema}? Run 'threadline schema install' (on a direct connection, as an owner), or give {AuditSchemaOption.Name} the schema it was installed in.",
         "42501" => "The connected role lacks a privilege: run it as a role that owns the tables (or is in the right threadline_* group).",
         "25006" => "The connection is read-only (a replica or default_transaction_read_only); connect to the primary.",
         _ => null,

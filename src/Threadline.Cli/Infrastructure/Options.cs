@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
+using Threadline.Schema;
 
 namespace Threadline.Cli;
 
@@ -58,6 +60,52 @@ internal static class Options
             return null;
         };
         return option;
+    }
+
+    /// <summary>An option naming a PostgreSQL schema or role; a name PostgreSQL would refuse or change is a usage error.</summary>
+    public static Option<string?> Identifier(string name, string description, string helpName = "name", Func<string, string?>? problemOf = null)
+    {
+        problemOf ??= IdentifierProblem;
+        var option = new Option<string?>(name) { Description = description, HelpName = helpName };
+        option.CustomParser = result =>
+        {
+            var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (problemOf(token) is { } problem)
+            {
+                result.AddError($"Invalid value '{token}' for {name}: {problem}.");
+                return null;
+            }
+
+            return token;
+        };
+        return option;
+    }
+
+    /// <summary>Why PostgreSQL would refuse or silently change this schema or role name; null when it is fine.</summary>
+    public static string? IdentifierProblem(string text)
+    {
+        if (text.Length == 0)
+        {
+            return "the name is empty";
+        }
+
+        if (text.Trim().Length != text.Length)
+        {
+            return "the name starts or ends with white space";
+        }
+
+        if (Encoding.UTF8.GetByteCount(text) > SqlIdentifier.MaxBytes)
+        {
+            return $"the name is longer than {SqlIdentifier.MaxBytes} bytes, which PostgreSQL would silently truncate";
+        }
+
+        if (text.Any(char.IsControl))
+        {
+            return "the name contains a control character";
+        }
+
+        // PostgreSQL reserves pg_ for system schemas and roles; it refuses to create either under such a name.
+        return text.StartsWith("pg_", StringComparison.Ordinal) ? "names starting with pg_ are reserved by PostgreSQL" : null;
     }
 
     /// <summary>A repeatable option taking one value per occurrence.</summary>
