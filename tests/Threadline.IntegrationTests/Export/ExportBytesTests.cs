@@ -128,6 +128,62 @@ public sealed class ExportBytesTests(DatabaseFixture platform)
         Assert.Contains(deep.Replace("\"", "\"\"", StringComparison.Ordinal), Encoding.UTF8.GetString(csv.ToArray()), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// changed_fields is read in place from its binary array format: NULL and empty elements, an empty array, a lower
+    /// bound other than 1, elements that need CSV quoting or JSON escaping, and an array larger than the reader's first
+    /// scratch buffer give the previous rendering's bytes; a two-dimensional array stops the export with an error
+    /// naming the column and the change. The capture writes none of these odd shapes, so the rows are copies of a
+    /// captured change with the array replaced.
+    /// </summary>
+    [Fact]
+    public async Task Changed_fields_of_every_array_shape_export_the_bytes_of_the_previous_rendering()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "export_arrays");
+        await using var db = await database.OpenAsync();
+        await new SchemaInstaller().InstallAsync(db);
+        var table = await db.CreateTableAsync("arrays", "(id integer PRIMARY KEY, note text)");
+        await new CaptureManager().EnableAsync(db, new TableCaptureOptions(table));
+        await db.ExecAuditedAsync(new AuditContext(ActorRef.User("arrays")), $"INSERT INTO public.{table} VALUES (1, 'a')", $"UPDATE public.{table} SET note = 'b'");
+        string[] arrays =
+        [
+            "ARRAY[NULL, '', 'é 🎉 日本', 'a,b \"c\"', E'line\r\nbreak', '<&>', E'tab\there']::text[]",
+            "'{}'::text[]",
+            "ARRAY[NULL]::text[]",
+            "ARRAY['']::text[]",
+            "'[0:1]={x,y}'::text[]",
+            "(SELECT array_agg('column_' || g || repeat('é', g % 7)) FROM generate_series(1, 2000) g)",
+        ];
+        foreach (var array in arrays)
+        {
+            await CopyLastChangeWithChangedFieldsAsync(db, table, array);
+        }
+
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        var filter = new AuditFilter { Schema = "public", Table = table };
+        foreach (var format in new[] { AuditExportFormat.Csv, AuditExportFormat.Ndjson, AuditExportFormat.Json })
+        {
+            var expected = await PreviousExportRendering.RenderAsync(dataSource, filter, format, AuditExporter.MaxRowsLimit);
+            using var output = new MemoryStream();
+            var result = await new AuditExporter(dataSource).ExportAsync(filter, format, output, AuditExporter.MaxRowsLimit);
+            AssertSameBytes(expected, output.ToArray(), format.ToString());
+            Assert.Equal(2 + arrays.Length, result.Rows);
+        }
+
+        var ndjson = await ExportTextAsync(dataSource, filter, AuditExportFormat.Ndjson);
+        Assert.Contains("\"changed_fields\":[null,\"\",", ndjson, StringComparison.Ordinal);
+        Assert.Contains("\"changed_fields\":[]", ndjson, StringComparison.Ordinal);
+        Assert.Contains("\"column_1995\",\"column_1996\\u00E9\"", ndjson, StringComparison.Ordinal);
+
+        await CopyLastChangeWithChangedFieldsAsync(db, table, "ARRAY[['a', 'b'], ['c', 'd']]::text[]");
+        var twoDimensional = await AuditRows.ScalarAsync<long>(db, "SELECT max(id) FROM threadline.changes WHERE table_name = $1", table);
+        foreach (var format in new[] { AuditExportFormat.Csv, AuditExportFormat.Ndjson })
+        {
+            var error = await Assert.ThrowsAsync<InvalidDataException>(() => new AuditExporter(dataSource).ExportAsync(filter, format, Stream.Null, AuditExporter.MaxRowsLimit));
+            Assert.Contains($"Column 'changed_fields' of change {twoDimensional}", error.Message, StringComparison.Ordinal);
+            Assert.Contains("2-dimensional", error.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task A_failing_output_surfaces_its_exception_and_only_whole_rows_were_handed_over()
     {
@@ -205,6 +261,21 @@ public sealed class ExportBytesTests(DatabaseFixture platform)
         }
 
         return table;
+    }
+
+    /// <summary>A copy of the table's newest change, as a new change, with <paramref name="arraySql"/> as its changed_fields.</summary>
+    private static Task CopyLastChangeWithChangedFieldsAsync(NpgsqlConnection db, string table, string arraySql) =>
+        db.ExecAsync($"""
+            INSERT INTO threadline.changes (transaction_id, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at, actor_type, actor_id)
+            SELECT transaction_id, table_schema, table_name, op, row_key, data_after, {arraySql}, data_before, captured_at, actor_type, actor_id
+            FROM threadline.changes WHERE table_name = '{table}' ORDER BY id DESC LIMIT 1
+            """);
+
+    private static async Task<string> ExportTextAsync(NpgsqlDataSource dataSource, AuditFilter filter, AuditExportFormat format)
+    {
+        using var output = new MemoryStream();
+        await new AuditExporter(dataSource).ExportAsync(filter, format, output, AuditExporter.MaxRowsLimit);
+        return Encoding.UTF8.GetString(output.ToArray());
     }
 
     /// <summary><c>{"a": {"a": ... [1, "é"] ...}}</c>, <paramref name="depth"/> levels.</summary>

@@ -66,10 +66,19 @@ internal sealed class JsonExportWriter(ExportBuffer buffer) : IDisposable
         }
         else
         {
+            // A NULL element is written as null, as a null string was.
             w.WriteStartArray();
-            foreach (var field in reader.GetFieldValue<string[]>(ExportColumn.ChangedFields))
+            var fields = row.TextArray(ExportColumn.ChangedFields);
+            while (fields.MoveNext())
             {
-                w.WriteStringValue(field);
+                if (fields.CurrentIsNull)
+                {
+                    w.WriteNullValue();
+                }
+                else
+                {
+                    w.WriteStringValue(fields.Current);
+                }
             }
 
             w.WriteEndArray();
