@@ -60,7 +60,12 @@ public class PlatformFixture : TopologyFixture
             {
                 logging.SetMinimumLevel(LogLevel.Information);
                 logging.AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning);
-                logging.AddSimpleConsole(o => o.SingleLine = true);
+                logging.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss.fff ";
+                    o.UseUtcTimestamp = true;
+                });
             });
 
     public HttpClient CreateClient(string resource, string? subject = null, params string[] roles)
