@@ -84,10 +84,14 @@ public abstract class TopologyFixture : IAsyncLifetime
         {
             var diagnostics = _diagnostics;
             var stopping = System.Diagnostics.Stopwatch.StartNew();
+            await BeforeStopAsync(_app);
             await PlatformStarter.StopAsync(_app, diagnostics is null ? null : async () => await diagnostics.DisposeAsync());
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[fixture] {StartName}: stopped in {stopping.Elapsed.TotalSeconds:F1} s"));
         }
     }
+
+    /// <summary>Runs before the whole application stops (e.g. to stop some resources first, in an order of the fixture's choosing).</summary>
+    protected virtual Task BeforeStopAsync(DistributedApplication app) => Task.CompletedTask;
 
     public async Task<NpgsqlConnection> OpenDirectAsync()
     {
