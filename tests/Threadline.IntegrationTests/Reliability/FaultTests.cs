@@ -10,6 +10,7 @@ using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Npgsql;
 using Threadline.Platform;
 using Threadline.Platform.Posts;
+using Threadline.Testing;
 using Xunit.Abstractions;
 
 namespace Threadline.IntegrationTests.Reliability;
@@ -82,7 +83,8 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         Assert.All(perPost, p => Assert.Equal(1, p.Value));
         Assert.Equal(posts.Count, (int)actions);
         Assert.Equal(posts.Count, (int)processed);
-        await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.JobWorker);
+        using var healthy = new CancellationTokenSource(PlatformBudgets.ResourceRestart);
+        await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.JobWorker, healthy.Token);
     }
 
     [Fact]
@@ -288,7 +290,11 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         var restartTook = clock.Elapsed - restartStarted;
         var heldCommit = await Record.ExceptionAsync(() => heldTransaction.CommitAsync());
         await Task.WhenAll(libraryBurst, httpBurst);
-        await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(resource);
+        using (var healthy = new CancellationTokenSource(PlatformBudgets.ResourceRestart))
+        {
+            await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, healthy.Token);
+        }
+
         // A PostgreSQL restart ended every direct connection this test process had pooled.
         NpgsqlConnection.ClearAllPools();
 
