@@ -1,7 +1,4 @@
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Threadline.Testing;
 
 namespace Threadline.IntegrationTests.Infrastructure;
@@ -18,32 +15,6 @@ public sealed class DashboardPlatformFixture() : PlatformFixture(DashboardEndpoi
     /// dashboard's frontend included, so the configured URL is only where the proxy is asked for, not where it ends up.
     /// </summary>
     public Uri DashboardUrl => App.GetEndpoint("aspire-dashboard", "http");
-
-    /// <summary>
-    /// The services first, while the dashboard still receives their last telemetry: stopped all at once, each exporter
-    /// retries its final batch against a dashboard that is already gone, for the OTLP exporter's whole 10-second timeout
-    /// (issue 16).
-    /// </summary>
-    protected override async Task BeforeStopAsync(DistributedApplication app)
-    {
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-        using var timeout = new CancellationTokenSource(PlatformBudgets.ResourceCommand);
-        try
-        {
-            await Task.WhenAll(PlatformStarter.Services.Select(async service =>
-            {
-                var resource = model.Resources.Single(r => r.Name == service);
-                await app.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, timeout.Token);
-                await app.ResourceNotifications.WaitForResourceAsync(service,
-                    e => e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state), timeout.Token);
-            }));
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or DistributedApplicationException)
-        {
-            // Only a faster stop is lost: the whole application's stop that follows ends every process anyway.
-            Console.WriteLine($"[fixture] Stopping the services before the dashboard failed: {ex.Message}");
-        }
-    }
 
     public override async Task InitializeAsync()
     {
