@@ -58,7 +58,9 @@ public sealed class ThreadlineCoverageHealthCheck(Func<string> connectionString,
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var report = await new CoverageChecker(schema).CheckAsync(connection, expectation, cancellationToken).ConfigureAwait(false);
             var problems = report.Findings.Where(f => f.IsProblem).ToArray();
-            var data = problems.ToDictionary(f => f.Table + " " + f.Status, f => (object)f.Detail);
+            // One entry per table and status: a table can have several findings of one status (a ColumnDrift per column).
+            var data = problems.GroupBy(f => f.Table + " " + f.Status)
+                .ToDictionary(g => g.Key, g => (object)string.Join("; ", g.Select(f => f.Detail)));
             data["covered"] = report.Findings.Count(f => f.Status == CoverageStatus.Covered);
             if (!report.RequiredHealthy)
             {

@@ -2,7 +2,7 @@ namespace Threadline.Testing;
 
 /// <summary>
 /// How long the platform and its resources may take to start, stop and restart, in ONE place: the integration tests'
-/// PlatformFixture (the shared and the fault platform), ResourceControl and the benchmark platform all use these
+/// PlatformFixture (the shared, dashboard and replica platforms), ResourceControl and the benchmark platform all use these
 /// (linked into each project from tests/Shared). Sized for a loaded, shared 2-core machine: unloaded, the whole platform
 /// is healthy in 15-20 s and a project restarts in 5-10 s, but with two other test runs or `yes` loops competing for the
 /// cores each `dotnet run` wrapper (MSBuild evaluation) and each .NET start-up takes several times longer. A budget only

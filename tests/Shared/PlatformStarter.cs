@@ -18,6 +18,11 @@ internal static class PlatformStarter
     /// <summary>The platform's services; healthy means the schema manager completed and PgBouncer accepts their roles.</summary>
     public static readonly IReadOnlyList<string> Services = [ResourceNames.PostsApi, ResourceNames.JobWorker, ResourceNames.AdminService];
 
+    /// <summary>The OpenTelemetry SDK's own variable names (the OTLP exporter reads them; ServiceDefaults adds the exporter only with the first).</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    private const string OtlpProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
+
     /// <summary>
     /// Builds the AppHost's application model, signed with <paramref name="signingKey"/>, with extra AppHost
     /// <paramref name="arguments"/>; the Aspire dashboard only when <paramref name="dashboard"/> is set.
@@ -30,7 +35,33 @@ internal static class PlatformStarter
             (options, _) => options.DisableDashboard = !dashboard,
             cancellationToken);
         builder.Services.AddLogging(logging);
+        if (!dashboard)
+        {
+            WithoutTelemetryExport(builder);
+        }
+
         return await builder.BuildAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Without the dashboard nothing receives telemetry, yet Aspire still hands every project the OTLP endpoint of the
+    /// AppHost's launch profile (http://localhost:18889): the services exported into a closed port (or into a developer's
+    /// own dashboard, if one ran), and each .NET process, when it ended, spent the OTLP exporter's 10-second timeout
+    /// retrying its last batch. That held every platform start by 10 s (the schema manager's exit, which PgBouncer and
+    /// the services wait for) and every platform stop by 10-15 s (issue 16). Without the endpoint the services add no
+    /// exporter (ServiceDefaults), as with no collector configured in production.
+    /// </summary>
+    private static void WithoutTelemetryExport(IDistributedApplicationTestingBuilder builder)
+    {
+        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>().Where(r => r.HasAnnotationOfType<OtlpExporterAnnotation>()))
+        {
+            // Runs after Aspire's own OTLP callback, which the resource got when it was added.
+            resource.Annotations.Add(new EnvironmentCallbackAnnotation(context =>
+            {
+                context.EnvironmentVariables.Remove(OtlpEndpointVariable);
+                context.EnvironmentVariables.Remove(OtlpProtocolVariable);
+            }));
+        }
     }
 
     /// <summary>Starts <paramref name="app"/> and waits until each of <paramref name="healthy"/> reports healthy.</summary>

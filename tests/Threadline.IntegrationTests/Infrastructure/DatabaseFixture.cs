@@ -33,7 +33,12 @@ public sealed class DatabaseFixture : TopologyFixture
         {
             logging.SetMinimumLevel(LogLevel.Information);
             logging.AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning);
-            logging.AddSimpleConsole(o => o.SingleLine = true);
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+            });
         });
         return Task.FromResult(_topology.App);
     }

@@ -1,7 +1,9 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Threadline.Platform;
 using Threadline.Testing;
@@ -60,8 +62,39 @@ public class PlatformFixture : TopologyFixture
             {
                 logging.SetMinimumLevel(LogLevel.Information);
                 logging.AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning);
-                logging.AddSimpleConsole(o => o.SingleLine = true);
+                logging.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss.fff ";
+                    o.UseUtcTimestamp = true;
+                });
             });
+
+    /// <summary>
+    /// The services first, then what they depend on, as an operator would stop them. Stopped all at once, a service could
+    /// outlive RabbitMQ or the dashboard and wait out a client timeout (closing its AMQP connection, exporting its last
+    /// telemetry): such stops took 12-15 s instead of 2-4 s (issue 16).
+    /// </summary>
+    protected override async Task BeforeStopAsync(DistributedApplication app)
+    {
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        using var timeout = new CancellationTokenSource(PlatformBudgets.ResourceCommand);
+        try
+        {
+            await Task.WhenAll(PlatformStarter.Services.Select(async service =>
+            {
+                var resource = model.Resources.Single(r => r.Name == service);
+                await app.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, timeout.Token);
+                await app.ResourceNotifications.WaitForResourceAsync(service,
+                    e => e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state), timeout.Token);
+            }));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or DistributedApplicationException)
+        {
+            // Only a faster stop is lost: the whole application's stop that follows ends every process anyway.
+            Console.WriteLine($"[fixture] Stopping the services before the rest of the platform failed: {ex.Message}");
+        }
+    }
 
     public HttpClient CreateClient(string resource, string? subject = null, params string[] roles)
     {

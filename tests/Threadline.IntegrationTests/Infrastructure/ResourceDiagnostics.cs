@@ -90,6 +90,24 @@ public sealed class ResourceDiagnostics : IAsyncDisposable
     }
 
     /// <summary>
+    /// When each resource first ran and first reported healthy, in seconds after <paramref name="since"/>, in that order:
+    /// where a start's time went (e.g. "postgres run 0.4 healthy 2.1, schema-manager run 2.3 finished 6.0").
+    /// </summary>
+    public string Timeline(DateTime since)
+    {
+        var parts = _records
+            .Select(r => (Name: r.Key, r.Value.FirstRunning, r.Value.FirstHealthy, r.Value.FirstFinished))
+            .Where(r => r.FirstRunning is not null)
+            .OrderBy(r => r.FirstRunning)
+            .Select(r => $"{r.Name} run {Seconds(r.FirstRunning)}"
+                + (r.FirstHealthy is { } healthy ? $" healthy {Seconds(healthy)}" : "")
+                + (r.FirstFinished is { } finished ? $" finished {Seconds(finished)}" : ""));
+        return string.Join(", ", parts);
+
+        string Seconds(DateTime? at) => ((at ?? since) - since).TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
     /// Runs <paramref name="operation"/> (a start and the waits that follow it) within <paramref name="budget"/>. Fails at
     /// once when a resource event matches <paramref name="failed"/>, and otherwise when the operation fails or the budget
     /// runs out; the exception names the resource(s) and includes their state history and last log lines.
@@ -193,6 +211,12 @@ public sealed class ResourceDiagnostics : IAsyncDisposable
 
         private int _lineCount;
 
+        public DateTime? FirstRunning { get; private set; }
+
+        public DateTime? FirstHealthy { get; private set; }
+
+        public DateTime? FirstFinished { get; private set; }
+
         public int LineCount => Volatile.Read(ref _lineCount);
 
         public IReadOnlyList<string> Lines
@@ -236,13 +260,27 @@ public sealed class ResourceDiagnostics : IAsyncDisposable
             var text = $"{(snapshot.State?.Text is { Length: > 0 } state ? state : "(no state)")}{(snapshot.HealthStatus is { } health ? $" [{health}]" : "")}{ExitText(snapshot)}{(pid is { Length: > 0 } ? $" pid {pid}" : "")}";
             lock (_states)
             {
+                var now = DateTime.UtcNow;
+                if (snapshot.State?.Text == KnownResourceStates.Running)
+                {
+                    FirstRunning ??= now;
+                    if (snapshot.HealthStatus == HealthStatus.Healthy)
+                    {
+                        FirstHealthy ??= now;
+                    }
+                }
+                else if (snapshot.State?.Text is { } ended && KnownResourceStates.TerminalStates.Contains(ended))
+                {
+                    FirstFinished ??= now;
+                }
+
                 if (text == _lastState)
                 {
                     return;
                 }
 
                 _lastState = text;
-                _states.Add($"{DateTime.UtcNow:HH:mm:ss.f} {text}");
+                _states.Add($"{now:HH:mm:ss.f} {text}");
                 if (_states.Count > StatesKept)
                 {
                     _states.RemoveAt(1); // keep the first state

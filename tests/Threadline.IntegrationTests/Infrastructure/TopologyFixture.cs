@@ -1,3 +1,4 @@
+using System.Globalization;
 using Aspire.Hosting;
 using Npgsql;
 using Threadline.Platform;
@@ -49,6 +50,7 @@ public abstract class TopologyFixture : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
+        var startedAt = DateTime.UtcNow;
         var app = _app = await BuildAsync();
         _diagnostics = new ResourceDiagnostics(app);
         // Fails at once, naming the resource and its last log lines, when any resource fails to start or its process exits
@@ -71,6 +73,9 @@ public abstract class TopologyFixture : IAsyncLifetime
         AuditorConnectionString = await PlatformStarter.ConnectionStringAsync(app, ResourceNames.AuditReaderDatabase);
         DirectConnectionString = await PlatformStarter.ConnectionStringAsync(app, ResourceNames.DirectDatabase);
         StartupTime = started.Elapsed;
+        // One line per start in the test log (TRX output), so the suite's wall time can be read fixture by fixture.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"[fixture] {StartName}: ready in {StartupTime.TotalSeconds:F1} s ({_diagnostics.Timeline(startedAt)})"));
     }
 
     public async Task DisposeAsync()
@@ -78,9 +83,15 @@ public abstract class TopologyFixture : IAsyncLifetime
         if (_app is not null)
         {
             var diagnostics = _diagnostics;
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
+            await BeforeStopAsync(_app);
             await PlatformStarter.StopAsync(_app, diagnostics is null ? null : async () => await diagnostics.DisposeAsync());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[fixture] {StartName}: stopped in {stopping.Elapsed.TotalSeconds:F1} s"));
         }
     }
+
+    /// <summary>Runs before the whole application stops (e.g. to stop some resources first, in an order of the fixture's choosing).</summary>
+    protected virtual Task BeforeStopAsync(DistributedApplication app) => Task.CompletedTask;
 
     public async Task<NpgsqlConnection> OpenDirectAsync()
     {

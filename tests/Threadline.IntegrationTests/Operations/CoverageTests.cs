@@ -86,4 +86,31 @@ public sealed class CoverageTests(DatabaseFixture platform)
         Assert.Equal(HealthStatus.Unhealthy, missing.Status);
         await db.ExecAsync($"ALTER TABLE public.{broken} ENABLE TRIGGER {CaptureSqlGenerator.InsertTrigger}");
     }
+
+    [Fact]
+    public async Task A_table_with_several_drifted_columns_degrades_the_health_check_and_lists_each_column()
+    {
+        await using var db = await platform.OpenDirectAsync();
+        var drifted = await db.CreateTableAsync("drifted", "(id int PRIMARY KEY, card text, ssn text)");
+        await new CaptureManager().EnableAsync(db, new TableCaptureOptions(drifted) { Mask = ["card"], Exclude = ["ssn"] });
+        // Two findings of one status on one table: both redacted columns dropped.
+        await db.ExecAsync($"ALTER TABLE public.{drifted} DROP COLUMN card, DROP COLUMN ssn");
+        var context = new HealthCheckContext { Registration = new HealthCheckRegistration("threadline-coverage", _ => null!, null, null) };
+        try
+        {
+            var result = await new ThreadlineCoverageHealthCheck(() => platform.AppConnectionString, new CoverageExpectation { Required = ["public.posts"] }, TimeSpan.Zero)
+                .CheckHealthAsync(context);
+
+            Assert.Equal(HealthStatus.Degraded, result.Status);
+            Assert.Null(result.Exception);
+            var drift = Assert.IsType<string>(result.Data[$"public.{drifted} {CoverageStatus.ColumnDrift}"]);
+            Assert.Contains("card", drift, StringComparison.Ordinal);
+            Assert.Contains("ssn", drift, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await new CaptureManager().DisableAsync(db, "public", drifted);
+            await db.ExecAsync($"DROP TABLE public.{drifted}");
+        }
+    }
 }

@@ -10,18 +10,22 @@ using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Npgsql;
 using Threadline.Platform;
 using Threadline.Platform.Posts;
+using Threadline.Testing;
 using Xunit.Abstractions;
 
 namespace Threadline.IntegrationTests.Reliability;
 
 /// <summary>
-/// Faults on the real topology, on a platform of their own: PgBouncer and PostgreSQL restarted in the middle of a write
-/// burst, RabbitMQ stopped while jobs are in flight, the job worker SIGKILLed in the middle of a consume. Afterwards
-/// every committed write has exactly its audit rows, every accepted job has run exactly once in effect, and clients saw
-/// errors (503 with problem details over HTTP), never a silent success without audit. Each test leaves the platform
-/// healthy again.
+/// Faults on the real topology: PgBouncer and PostgreSQL restarted in the middle of a write burst, RabbitMQ stopped
+/// while jobs are in flight, the job worker SIGKILLed in the middle of a consume. Afterwards every committed write has
+/// exactly its audit rows, every accepted job has run exactly once in effect, and clients saw errors (503 with problem
+/// details over HTTP), never a silent success without audit. Each test leaves the platform healthy again. They run on
+/// the shared platform after every other class of its collection (<see cref="RunsLastInCollectionAttribute"/>), so the
+/// restarts, the dead connections they leave in client pools and the pools this process clears reach no other test;
+/// this saves a whole platform start and stop (issue 16).
 /// </summary>
-[Collection(FaultPlatformCollection.Name)]
+[Collection(PlatformCollection.Name)]
+[RunsLastInCollection]
 public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper output)
 {
     private const int LibraryWrites = 3_000;
@@ -79,7 +83,8 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         Assert.All(perPost, p => Assert.Equal(1, p.Value));
         Assert.Equal(posts.Count, (int)actions);
         Assert.Equal(posts.Count, (int)processed);
-        await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.JobWorker);
+        using var healthy = new CancellationTokenSource(PlatformBudgets.ResourceRestart);
+        await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.JobWorker, healthy.Token);
     }
 
     [Fact]
@@ -285,7 +290,11 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         var restartTook = clock.Elapsed - restartStarted;
         var heldCommit = await Record.ExceptionAsync(() => heldTransaction.CommitAsync());
         await Task.WhenAll(libraryBurst, httpBurst);
-        await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(resource);
+        using (var healthy = new CancellationTokenSource(PlatformBudgets.ResourceRestart))
+        {
+            await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, healthy.Token);
+        }
+
         // A PostgreSQL restart ended every direct connection this test process had pooled.
         NpgsqlConnection.ClearAllPools();
 
