@@ -16,8 +16,7 @@ internal sealed class CliContext(CliApplication app, ParseResult parse, TextWrit
     };
 
     private string? _connectionString;
-    private ThreadlineSchemaOptions? _auditSchema;
-    private string _auditSchemaSource = "";
+    private (ThreadlineSchemaOptions Options, string Source)? _auditSchema;
 
     public ParseResult Parse { get; } = parse;
 
@@ -44,17 +43,10 @@ internal sealed class CliContext(CliApplication app, ParseResult parse, TextWrit
     public string ConnectionString => _connectionString ??= ResolveConnectionString();
 
     /// <summary>--audit-schema, else THREADLINE_AUDIT_SCHEMA, else threadline; with the default role names.</summary>
-    public ThreadlineSchemaOptions AuditSchema => _auditSchema ??= ResolveAuditSchema();
+    public ThreadlineSchemaOptions AuditSchema => (_auditSchema ??= ResolveAuditSchema()).Options;
 
     /// <summary>Where the audit schema's name came from, for messages.</summary>
-    public string AuditSchemaSource
-    {
-        get
-        {
-            _ = AuditSchema;
-            return _auditSchemaSource;
-        }
-    }
+    public string AuditSchemaSource => (_auditSchema ??= ResolveAuditSchema()).Source;
 
     /// <summary>The audit schema with the role names given on this command (the defaults for those not given).</summary>
     public ThreadlineSchemaOptions AuditSchemaWith(AuditRoleOptions? roles) => roles is null ? AuditSchema : roles.Apply(this, AuditSchema);
@@ -70,9 +62,11 @@ internal sealed class CliContext(CliApplication app, ParseResult parse, TextWrit
     }
 
     /// <summary>Opens the connection; any failure to connect or log in becomes exit code 3 with a clear message.</summary>
-    public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    public Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) =>
+        OpenAsync(new NpgsqlConnection(ConnectionString), cancellationToken);
+
+    private async Task<NpgsqlConnection> OpenAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(ConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
@@ -109,20 +103,8 @@ internal sealed class CliContext(CliApplication app, ParseResult parse, TextWrit
     /// <summary>The check of <see cref="OpenAuditAsync"/>, on a connection of <paramref name="dataSource"/> (export).</summary>
     public async Task RequireAuditSchemaAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        NpgsqlConnection connection;
-        try
-        {
-            connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-        {
-            throw ErrorReporter.ConnectFailure(ex, Target);
-        }
-
-        await using (connection)
-        {
-            await AuditSchemaGuard.RequireInstalledAsync(connection, this, null, cancellationToken);
-        }
+        await using var connection = await OpenAsync(dataSource.CreateConnection(), cancellationToken);
+        await AuditSchemaGuard.RequireInstalledAsync(connection, this, null, cancellationToken);
     }
 
     public void WriteJson(object value)
@@ -132,20 +114,18 @@ internal sealed class CliContext(CliApplication app, ParseResult parse, TextWrit
 
     public static string ToJson(object value) => JsonSerializer.Serialize(value, JsonOptions);
 
-    private ThreadlineSchemaOptions ResolveAuditSchema()
+    private (ThreadlineSchemaOptions, string) ResolveAuditSchema()
     {
         // The option's own parser has checked a given value; the variable is checked here, with the same rules.
         if (Parse.GetValue(app.AuditSchema) is { } given)
         {
-            _auditSchemaSource = $"given with {AuditSchemaOption.Name}";
-            return new ThreadlineSchemaOptions { Schema = given };
+            return (new ThreadlineSchemaOptions { Schema = given }, $"given with {AuditSchemaOption.Name}");
         }
 
         var variable = Environment.GetVariable(CliEnvironment.AuditSchemaVariable);
         if (string.IsNullOrEmpty(variable))
         {
-            _auditSchemaSource = $"the default: neither {AuditSchemaOption.Name} nor {CliEnvironment.AuditSchemaVariable} is set";
-            return ThreadlineSchemaOptions.Default;
+            return (ThreadlineSchemaOptions.Default, $"the default: neither {AuditSchemaOption.Name} nor {CliEnvironment.AuditSchemaVariable} is set");
         }
 
         if (AuditSchemaOption.Problem(variable) is { } problem)
@@ -155,8 +135,7 @@ internal sealed class CliContext(CliApplication app, ParseResult parse, TextWrit
                 $"Set it to the schema Threadline is installed in, or unset it for the default ({AuditSchemaOption.Default}); {AuditSchemaOption.Name} overrides it.");
         }
 
-        _auditSchemaSource = $"from {CliEnvironment.AuditSchemaVariable}";
-        return new ThreadlineSchemaOptions { Schema = variable };
+        return (new ThreadlineSchemaOptions { Schema = variable }, $"from {CliEnvironment.AuditSchemaVariable}");
     }
 
     private string ResolveConnectionString()
