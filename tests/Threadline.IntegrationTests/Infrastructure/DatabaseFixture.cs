@@ -1,6 +1,5 @@
 using Aspire.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Threadline.IntegrationTests.Evidence;
 using Threadline.Platform;
@@ -29,17 +28,7 @@ public sealed class DatabaseFixture : TopologyFixture
 
     protected override Task<DistributedApplication> BuildAsync()
     {
-        _topology = DatabaseTopology.Build(logging =>
-        {
-            logging.SetMinimumLevel(LogLevel.Information);
-            logging.AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning);
-            logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-                o.UseUtcTimestamp = true;
-            });
-        });
+        _topology = DatabaseTopology.Build(ConfigureLogging);
         return Task.FromResult(_topology.App);
     }
 

@@ -4,7 +4,6 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Threadline.Platform;
 using Threadline.Testing;
 
@@ -58,17 +57,7 @@ public class PlatformFixture : TopologyFixture
                 .. MoreAppHostArguments,
             ],
             dashboard: _dashboard is not null,
-            logging =>
-            {
-                logging.SetMinimumLevel(LogLevel.Information);
-                logging.AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning);
-                logging.AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.TimestampFormat = "HH:mm:ss.fff ";
-                    o.UseUtcTimestamp = true;
-                });
-            });
+            ConfigureLogging);
 
     /// <summary>
     /// The services first, then what they depend on, as an operator would stop them. Stopped all at once, a service could

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Aspire.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Threadline.Platform;
 using Threadline.Testing;
@@ -42,6 +43,19 @@ public abstract class TopologyFixture : IAsyncLifetime
 
     /// <summary>Builds the application model (not started).</summary>
     protected abstract Task<DistributedApplication> BuildAsync();
+
+    /// <summary>The AppHost's log as every fixture writes it: one line per entry, UTC timestamps, no DCP chatter.</summary>
+    protected static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning);
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+    }
 
     /// <summary>Starts the built application and waits for <see cref="Awaited"/>.</summary>
     protected virtual Task StartAsync(DistributedApplication app, CancellationToken cancellationToken) =>
