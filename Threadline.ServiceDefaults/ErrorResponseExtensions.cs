@@ -4,26 +4,28 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>Every error a service answers has a problem-details body, and an unreachable database is a 503, not a 500.</summary>
+/// <summary>
+/// Every error a service answers has a problem-details body. Services register exception handlers of their own before
+/// this runs them, for example Threadline's, which answers a transient database failure with 503 instead of 500.
+/// </summary>
 public static class ErrorResponseExtensions
 {
     public static IHostApplicationBuilder AddProblemDetailsResponses(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = DependencyFailures.Describe);
+        builder.Services.AddProblemDetails();
         return builder;
     }
 
     /// <summary>Goes before authentication, so its 401 and 403 get problem-details bodies too.</summary>
     public static WebApplication UseProblemDetailsResponses(this WebApplication app)
     {
-        // Malformed request bodies surface as BadHttpRequestException (thrown in Development): answer with their 4xx, not 500.
-        // An unreachable database is a 503 the caller can retry (DependencyFailures), not a 500.
+        // Registered exception handlers (IExceptionHandler) run first. Malformed request bodies surface as
+        // BadHttpRequestException (thrown in Development): answer with their 4xx, not 500.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = exception => exception switch
             {
                 BadHttpRequestException bad => bad.StatusCode,
-                _ when DependencyFailures.IsDatabaseUnavailable(exception) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             },
         });

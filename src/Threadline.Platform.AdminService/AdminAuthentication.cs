@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Net.Http.Headers;
+using Threadline.AspNetCore;
 
 namespace Threadline.Platform.AdminService;
 
@@ -13,6 +14,8 @@ public static class AdminAuthentication
     public static WebApplicationBuilder AddAdminAuthentication(this WebApplicationBuilder builder)
     {
         builder.AddProblemDetailsResponses();
+        // A transient database failure is a 503 with Retry-After, never a 500 (Threadline's rule, ThreadlineErrors).
+        builder.Services.AddThreadlineErrorResponses();
         builder.AddJwtBearerAuthentication(PlatformConfig.SigningKey, PlatformAuth.ValidationParameters);
         builder.Services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
         {

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
 using Threadline.Capture;
 using Threadline.Schema;
@@ -42,6 +44,10 @@ public static class PlatformDatabase
                 """, cancellationToken);
             await context.Database.UseTransactionAsync(transaction, cancellationToken);
             baselined = await MigrationBaseline.RecordIfSetUpBeforeMigrationsAsync(context, cancellationToken);
+            // EF Core's Npgsql provider reads the history table and takes a failed query (42P01) as "no history": on a
+            // fresh database every start drew two failed statements in the schema manager's trace. Created first, it
+            // is read without an error.
+            await ExecuteAsync(direct, transaction, context.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
             await context.Database.UseTransactionAsync(null, cancellationToken);
             if (pgBouncerAuthPassword is not null)
             {

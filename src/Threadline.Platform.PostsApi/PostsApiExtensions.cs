@@ -10,6 +10,8 @@ public static class PostsApiExtensions
     {
         builder.AddPostsDbContext();
         builder.AddProblemDetailsResponses();
+        // A transient database failure is a 503 with Retry-After, never a 500 (Threadline's rule, ThreadlineErrors).
+        builder.Services.AddThreadlineErrorResponses();
         builder.AddJwtBearerAuthentication(PlatformConfig.SigningKey, PlatformAuth.ValidationParameters);
         builder.Services.AddThreadlineHttpContext();
         builder.Services.AddSingleton<OutboxDispatcher>();

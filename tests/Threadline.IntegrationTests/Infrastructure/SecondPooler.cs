@@ -27,7 +27,8 @@ public sealed partial class SecondPooler : IAsyncDisposable
     /// <param name="platform">The running topology whose PgBouncer configuration is copied.</param>
     /// <param name="poolMode">statement or transaction.</param>
     /// <param name="database">The database to serve instead of the platform's (the app user logs in to it).</param>
-    public static async Task<SecondPooler> StartAsync(TopologyFixture platform, string poolMode, string? database = null)
+    /// <param name="editIni">Changes the rendered pgbouncer.ini last, for a test that needs other limits.</param>
+    public static async Task<SecondPooler> StartAsync(TopologyFixture platform, string poolMode, string? database = null, Func<string, string>? editIni = null)
     {
         var model = platform.App.Services.GetRequiredService<DistributedApplicationModel>();
         var pgbouncer = model.Resources.OfType<ExecutableResource>().Single(r => r.Name == ResourceNames.PgBouncer);
@@ -44,6 +45,7 @@ public sealed partial class SecondPooler : IAsyncDisposable
 
         ini = ListenPort().Replace(ini, $"listen_port = {port}");
         ini = AuthFile().Replace(ini, $"auth_file = {userList}");
+        ini = editIni?.Invoke(ini) ?? ini;
         var iniPath = Path.Combine(directory, "pgbouncer.ini");
         await File.WriteAllTextAsync(iniPath, ini);
 
