@@ -132,10 +132,17 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
 
     private async Task<List<AuditEntry>> ReadAsync(AuditFilter filter, AuditCursor? cursor, int limit, AuditOrder order, bool copiedActorsOnly, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand();
+        await using var command = CreatePageCommand(filter, cursor, limit, order, copiedActorsOnly);
+        return await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The page query exactly as <see cref="QueryAsync(AuditFilter, AuditCursor?, int, AuditOrder, CancellationToken)"/> runs it (the integration tests EXPLAIN it).</summary>
+    internal NpgsqlCommand CreatePageCommand(AuditFilter filter, AuditCursor? cursor, int limit, AuditOrder order, bool copiedActorsOnly)
+    {
+        var command = dataSource.CreateCommand();
         var fromWhere = _sql.FromWhere(filter, cursor, order, command.Parameters, copiedActorsOnly);
         command.CommandText = $"SELECT {AuditSql.EntryColumns} {fromWhere} {AuditSql.OrderBy(order)} LIMIT {limit + 1}";
-        return await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false);
+        return command;
     }
 
     private DateTimeOffset? _uncopiedUntil;

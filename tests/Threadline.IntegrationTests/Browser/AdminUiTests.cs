@@ -104,13 +104,24 @@ public sealed class AdminUiTests(PlatformFixture platform, ChromiumFixture chrom
         await Expect(title.Locator("td").Nth(0)).ToHaveTextAsync("Old title in the browser");
         await Expect(title.Locator("td").Nth(1)).ToHaveTextAsync("New title in the browser");
 
-        // A trace link, when the dashboard's URL is configured, points at this transaction's trace.
+        // A traced transaction (the HTTP write) has exactly one "View trace" link, to its own trace on the dashboard
+        // URL the admin service is configured with (DashboardTraceTests follows it to the dashboard).
+        var traceId = (await facts.Locator("dt:text-is('Trace id') + dd code").InnerTextAsync()).Trim();
+        Assert.Matches("^[0-9a-f]{32}$", traceId);
         var traceLink = page.GetByRole(AriaRole.Link, new() { Name = "View trace" });
-        if (await traceLink.CountAsync() > 0)
-        {
-            var traceId = (await facts.Locator("dt:text-is('Trace id') + dd code").InnerTextAsync()).Trim();
-            Assert.EndsWith($"/traces/detail/{traceId}", await traceLink.GetAttributeAsync("href"), StringComparison.Ordinal);
-        }
+        await Expect(traceLink).ToHaveCountAsync(1);
+        Assert.EndsWith($"/traces/detail/{traceId}", await traceLink.GetAttributeAsync("href"), StringComparison.Ordinal);
+
+        // A transaction recorded without tracing (direct SQL, no trace id) has none.
+        await using var db = await platform.OpenDirectAsync();
+        var untracedTable = await db.CreateTableAsync("ui_untraced", "(id int PRIMARY KEY)");
+        await new CaptureManager().EnableAsync(db, new TableCaptureOptions(untracedTable));
+        await db.ExecAuditedAsync(new AuditContext(ActorRef.User(subject)), $"INSERT INTO public.{untracedTable} VALUES (1)");
+        var untraced = Assert.Single(await AuditRows.WhereAsync(platform, "c.table_name = $1", untracedTable));
+        Assert.Null(untraced.TraceId);
+        await page.GotoAsync($"/ui/transactions/{untraced.TransactionId}");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Transaction {untraced.TransactionId}", Level = 1 })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "View trace" })).ToHaveCountAsync(0);
     }
 
     [Fact]

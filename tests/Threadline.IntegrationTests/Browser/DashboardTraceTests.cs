@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Aspire.Hosting.Testing;
 using Microsoft.Playwright;
 using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Platform;
@@ -54,6 +55,36 @@ public sealed class DashboardTraceTests(DashboardPlatformFixture platform, Chrom
         Assert.True(total >= spans.Length, $"Total spans {total}");
         // The AppHost drops Aspire's HTTPS certificate callback from every project, so no banner about the dev cert.
         Assert.DoesNotContain("development certificate", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task The_admin_ui_links_an_audited_transaction_to_its_trace_in_the_dashboard()
+    {
+        using var api = platform.CreateClient(ResourceNames.PostsApi, $"dashboard-link-{Guid.NewGuid():N}");
+        var post = await api.CreatePostAsync("Linked from the admin UI", "one link");
+        Assert.Equal(HttpStatusCode.Created, post.Response.StatusCode);
+        var write = Assert.Single(await AuditRows.WaitForPostAsync(platform, post.Id, r => r.Any(x => x.Source == "http")), r => r.Source == "http");
+        await using var admin = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = platform.App.GetEndpoint(ResourceNames.AdminService, "http").ToString().TrimEnd('/'),
+        });
+        admin.SetDefaultTimeout(30_000);
+        var ui = await admin.NewPageAsync();
+        await ui.GotoAsync("/ui/login");
+        await ui.GetByLabel("Token").FillAsync(platform.IssueToken("dashboard-link-auditor", PlatformAuth.AuditorRole));
+        await ui.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await ui.WaitForURLAsync(url => !url.Contains("/ui/login", StringComparison.Ordinal));
+
+        await ui.GotoAsync($"/ui/transactions/{write.TransactionId}");
+
+        // Exactly one link, to this transaction's trace on the dashboard, and the dashboard shows that trace there.
+        var link = ui.GetByRole(AriaRole.Link, new() { Name = "View trace" });
+        await Microsoft.Playwright.Assertions.Expect(link).ToHaveCountAsync(1);
+        var href = new Uri(await link.GetAttributeAsync("href") ?? "", UriKind.RelativeOrAbsolute);
+        Assert.True(href.IsAbsoluteUri && href.AbsolutePath == $"/traces/detail/{write.TraceId}", $"View trace links to {href}, not trace {write.TraceId}");
+        await using var dashboard = await NewContextAsync();
+        var text = await WaitForTraceDetailAsync(await dashboard.NewPageAsync(), write.TraceId!, "POST /posts/");
+        Assert.Contains("threadline.audit", text, StringComparison.Ordinal);
     }
 
     /// <summary>Opens the trace's detail page until its spans include <paramref name="lastSpan"/> (exports are batched).</summary>

@@ -31,6 +31,12 @@ public sealed class CliCaptureDryRunTests(PlatformFixture platform)
             await database.ExecuteAsync("ALTER TABLE public.orders ADD COLUMN note text");
             var registry = "SELECT string_agg(table_name || options::text || options_changed_at::text, ';' ORDER BY table_name) FROM threadline.captured_tables";
             var triggers = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'threadline_capture_%'";
+            // Masking and exclusion live in the generated capture functions: their source (and settings) must not change.
+            var functions = """
+                SELECT count(*) || ' ' || md5(string_agg(p.oid::regprocedure::text || coalesce(array_to_string(p.proconfig, ','), '') || p.prosrc, E'\n' ORDER BY p.oid::regprocedure::text))
+                  FROM pg_proc p WHERE p.oid IN (SELECT t.tgfoid FROM pg_trigger t WHERE t.tgname LIKE 'threadline_capture_%')
+                """;
+            var functionsBefore = await ScalarTextAsync(connection, functions);
             var registryBefore = await ScalarTextAsync(connection, registry);
             var triggersBefore = await CliRunner.ScalarAsync(connection, triggers);
 
@@ -50,6 +56,8 @@ public sealed class CliCaptureDryRunTests(PlatformFixture platform)
             Assert.True(json.Json.GetProperty("dryRun").GetBoolean());
             Assert.Contains("Unknown masked column nope in public.orders", refused.Err, StringComparison.Ordinal);
             Assert.Equal(registryBefore, await ScalarTextAsync(connection, registry));
+            Assert.Equal(functionsBefore, await ScalarTextAsync(connection, functions));
+            Assert.StartsWith("2 ", functionsBefore, StringComparison.Ordinal);
             Assert.Equal(triggersBefore, await CliRunner.ScalarAsync(connection, triggers));
             Assert.Equal(8L, triggersBefore);
         }

@@ -18,11 +18,16 @@ internal static class SqlBlockRunner
         {
             // A block that waits on a lock fails the test instead of hanging the run.
             await RunAsync(db, transaction, new SqlStep("SET LOCAL statement_timeout = '30s'", false, []));
-            foreach (var step in SqlBlock.Given(block).Concat(SqlBlock.Steps(block.Content)))
+            var given = SqlBlock.Given(block);
+            var steps = SqlBlock.Steps(block.Content);
+            // The seed runs as the test's superuser; the block itself as the role the docs say runs it.
+            List<SqlStep> role = SqlBlock.Role(block) is { } name ? [new SqlStep($"SET LOCAL ROLE {name}", false, [])] : [];
+            var lastRows = 0L;
+            foreach (var step in given.Concat(role).Concat(steps))
             {
                 try
                 {
-                    await RunAsync(db, transaction, step);
+                    lastRows = await RunAsync(db, transaction, step);
                 }
                 catch (PostgresException e)
                 {
@@ -30,7 +35,9 @@ internal static class SqlBlockRunner
                 }
             }
 
-            return null;
+            return SqlBlock.ExpectsRows(block) && lastRows == 0
+                ? $"{block.File}:{block.Line}: returned no row{(role.Count > 0 ? $" as {SqlBlock.Role(block)}" : "")}, though its given statements seed what it should find\n  in: {steps[^1].Sql}"
+                : null;
         }
         finally
         {
@@ -38,13 +45,15 @@ internal static class SqlBlockRunner
         }
     }
 
-    private static async Task RunAsync(NpgsqlConnection db, NpgsqlTransaction transaction, SqlStep step)
+    /// <summary>Runs one statement; returns how many rows it returned (lines for a COPY out).</summary>
+    private static async Task<long> RunAsync(NpgsqlConnection db, NpgsqlTransaction transaction, SqlStep step)
     {
         if (step.CopyOut)
         {
             using var export = await db.BeginTextExportAsync(step.Sql);
-            await export.ReadToEndAsync();
-            return;
+            var text = await export.ReadToEndAsync();
+            var header = step.Sql.Contains("HEADER", StringComparison.OrdinalIgnoreCase) ? 1 : 0;
+            return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - header;
         }
 
         await using var command = new NpgsqlCommand(step.Sql, db, transaction);
@@ -65,12 +74,15 @@ internal static class SqlBlockRunner
         }
 
         await using var reader = await command.ExecuteReaderAsync();
+        var rows = 0L;
         do
         {
             while (await reader.ReadAsync())
             {
+                rows++;
             }
         }
         while (await reader.NextResultAsync());
+        return rows;
     }
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Threadline.IntegrationTests.Evidence;
@@ -67,6 +68,9 @@ public sealed partial class DeclaredPathsTests
         var undeclared = routesAndConsumers.Where(f => declared.All(d => d.Path != f)).ToList();
         var stale = declared.Where(d => d.Path != AuditedPaths.AdminUi && !routesAndConsumers.Contains(d.Path)).Select(d => d.Path).ToList();
 
+        // A route or consumer written in a form the scan does not read would be missed silently; it fails here instead.
+        var unread = ServiceProjects.SelectMany(UnreadRegistrations).ToList();
+        Assert.True(unread.Count == 0, "Written in a form the route and consumer scan does not read (extend its patterns): " + string.Join(", ", unread));
         Assert.True(undeclared.Count == 0, "Not declared in AuditedPaths: " + string.Join(", ", undeclared));
         Assert.True(stale.Count == 0, "Declared in AuditedPaths but not found in the services: " + string.Join(", ", stale));
         Assert.Contains(AuditedPaths.CreatePost, routesAndConsumers);
@@ -100,7 +104,26 @@ public sealed partial class DeclaredPathsTests
 
         var file = EvidenceFiles.WriteJson(EvidenceFiles.DeclarationsFile, export);
 
-        Assert.True(File.Exists(file));
+        // What the generator will read, read back: every declaration and every proof, as this assembly has them.
+        using var written = JsonDocument.Parse(File.ReadAllText(file));
+        var root = written.RootElement;
+        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.Equal(
+            DeclaredPaths().Select(p => $"{p.Id} {p.Path} {p.Attribute.Service} {p.Attribute.NotApplicable}"),
+            root.GetProperty("paths").EnumerateArray().Select(p => $"{Text(p, "id")} {Text(p, "path")} {Text(p, "service")} {Text(p, "notApplicable")}"));
+        Assert.All(root.GetProperty("paths").EnumerateArray(), p => Assert.True(
+            p.GetProperty("notApplicable").ValueKind == JsonValueKind.String || p.GetProperty("sources").GetArrayLength() > 0,
+            $"{Text(p, "path")} is exported with no source file"));
+        Assert.Equal(
+            Proofs().Select(p => $"{p.Path} {p.Method.DeclaringType!.FullName}.{p.Method.Name}"),
+            root.GetProperty("proofs").EnumerateArray().Select(p => $"{Text(p, "path")} {Text(p, "className")}.{Text(p, "methodName")}"));
+        Assert.NotEmpty(root.GetProperty("proofs").EnumerateArray());
+        Assert.Equal(
+            TopologyProofs().Select(m => $"{m.DeclaringType!.FullName}.{m.Name}"),
+            root.GetProperty("topologyProofs").EnumerateArray().Select(p => $"{Text(p, "className")}.{Text(p, "methodName")}"));
+        Assert.NotEmpty(root.GetProperty("topologyProofs").EnumerateArray());
+
+        static string? Text(JsonElement element, string name) => element.GetProperty(name).GetString();
     }
 
     internal sealed record DeclaredPath(string Id, string Path, AuditedPathAttribute Attribute);
@@ -166,6 +189,30 @@ public sealed partial class DeclaredPathsTests
         }
     }
 
+    /// <summary>
+    /// Every route registration (<c>.Map(</c>, <c>.MapGet(</c>, ... <c>.MapMethods(</c>, <c>.MapFallback(</c>) and every
+    /// <c>IConsumer&lt;</c> of the project that <see cref="MapPattern"/> or <see cref="ConsumerPattern"/> does not read,
+    /// as "file:line text".
+    /// </summary>
+    private static IEnumerable<string> UnreadRegistrations(string project)
+    {
+        foreach (var file in EvidenceFiles.SourceFiles(project, "*.cs"))
+        {
+            var source = File.ReadAllText(file);
+            var read = MapPattern().Matches(source).Select(m => m.Groups["verb"].Index - ".Map".Length)
+                .Concat(ConsumerPattern().Matches(source).Select(m => m.Groups["message"].Index - "IConsumer<".Length))
+                .ToHashSet();
+            foreach (Match registration in RegistrationPattern().Matches(source))
+            {
+                if (!read.Contains(registration.Index))
+                {
+                    var line = source[..registration.Index].Count(c => c == '\n') + 1;
+                    yield return $"{Path.GetRelativePath(EvidenceFiles.RepositoryRoot, file).Replace('\\', '/')}:{line} {source.Split('\n')[line - 1].Trim()}";
+                }
+            }
+        }
+    }
+
     /// <summary>"/posts/" + "/{id:long}" → "/posts/{id}": constraints dropped, no trailing slash.</summary>
     internal static string NormalizeRoute(string route)
     {
@@ -178,6 +225,9 @@ public sealed partial class DeclaredPathsTests
 
     [GeneratedRegex("""(?<var>\w+)\.Map(?<verb>Get|Post|Put|Delete|Patch)\("(?<route>[^"]*)"[,)]""")]
     private static partial Regex MapPattern();
+
+    [GeneratedRegex(@"\.Map(?:Get|Post|Put|Delete|Patch|Methods|Fallback)?\s*\(|IConsumer<")]
+    private static partial Regex RegistrationPattern();
 
     [GeneratedRegex("""class\s+(?<consumer>\w+)\b[^{;]*?IConsumer<(?<message>\w+)>""")]
     private static partial Regex ConsumerPattern();

@@ -51,6 +51,14 @@ public sealed class HostTopologyEvidenceTests(PlatformFixture platform)
         var ini = ParseIni(File.ReadAllLines(iniPath));
         var statsUser = ini.GetValueOrDefault("stats_users", pooler.Settings.StatsUser).Split(',')[0].Trim();
 
+        // Each service's login uses the pooler before it is probed, so SHOW POOLS lists the pools they reach it by.
+        using (var writer = platform.CreateClient(ResourceNames.PostsApi, "topology-probe"))
+        using (var auditor = platform.CreateClient(ResourceNames.AdminService, "topology-probe", PlatformAuth.AuditorRole))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await writer.GetAsync("/posts/0")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await auditor.GetAsync("/api/v1/audit/changes?limit=1")).StatusCode);
+        }
+
         var console = await AdminConsoleAsync(endpoint.Host, endpoint.Port, statsUser, StatsPassword(ini, configDirectory, statsUser));
         var settings = console.Config is { } shown
             ? IniSettings.Where(shown.ContainsKey).ToDictionary(k => k, k => shown[k], StringComparer.Ordinal)
@@ -61,7 +69,7 @@ public sealed class HostTopologyEvidenceTests(PlatformFixture platform)
         await using var pooled = new NpgsqlConnection(platform.AppConnectionString);
         await pooled.OpenAsync();
         var postgresVersion = await AuditRows.ScalarAsync<string>(pooled, "SHOW server_version");
-        var clients = Clients.Select(c => ClientSettings(c.Service, c.Database, endpoint.Port)).ToList();
+        var clients = Clients.Select(c => ClientSettings(c.Service, c.Database, endpoint.Host, endpoint.Port)).ToList();
         var npgsqlVersion = typeof(NpgsqlConnection).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
 
         var runtime = pooler is PgBouncerExecutableResource ? "local executables" : "containers";
@@ -89,12 +97,21 @@ public sealed class HostTopologyEvidenceTests(PlatformFixture platform)
         });
 
         // Written first so that the matrix shows what was observed; these facts must hold, or the row is an Issue.
+        // The pooler's values are its own answer (SHOW CONFIG), never the rendered ini compared with the settings that
+        // rendered it.
+        Assert.True(console.Reachable, $"PgBouncer's admin console was not reachable as {statsUser}: {console.Detail}");
+        Assert.NotNull(console.Config);
+        Assert.NotEmpty(console.Config);
+        Assert.NotNull(console.Pools);
         Assert.Equal("transaction", poolMode);
         Assert.Equal(pooler.Settings.PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture), settings.GetValueOrDefault("default_pool_size"));
         Assert.False(string.IsNullOrWhiteSpace(version));
         Assert.All(clients, c =>
         {
-            Assert.True(c.ThroughPooler, $"{c.Service} does not connect through PgBouncer");
+            Assert.True(c.ThroughPooler, $"{c.Service}'s connection string does not name PgBouncer's endpoint ({endpoint.Host}:{endpoint.Port})");
+            // And the pooler itself has a pool for that login and database: connections of it did go through it.
+            Assert.True(console.Pools!.Any(p => p.GetValueOrDefault("database") == c.PoolerDatabase && p.GetValueOrDefault("user") == c.User),
+                $"SHOW POOLS lists no pool for {c.User} on {c.PoolerDatabase} ({c.Service}): {string.Join("; ", console.Pools!.Select(p => $"{p.GetValueOrDefault("user")}@{p.GetValueOrDefault("database")}"))}");
             Assert.True(c.NoResetOnClose, $"{c.Service}: No Reset On Close is off");
             Assert.Equal(0, c.MaxAutoPrepare);
         });
@@ -285,10 +302,10 @@ public sealed class HostTopologyEvidenceTests(PlatformFixture platform)
 
     internal sealed record ServiceClient(
         string Service, string Database, string User, bool ThroughPooler, bool Pooling, int MinPoolSize, int MaxPoolSize,
-        bool NoResetOnClose, int MaxAutoPrepare, string Source);
+        bool NoResetOnClose, int MaxAutoPrepare, string Source, [property: System.Text.Json.Serialization.JsonIgnore] string PoolerDatabase);
 
     /// <summary>The connection string the service process was started with (its environment, as Aspire handed it over).</summary>
-    private ServiceClient ClientSettings(string service, string database, int poolerPort)
+    private ServiceClient ClientSettings(string service, string database, string poolerHost, int poolerPort)
     {
         var variable = $"ConnectionStrings__{database}";
         string? connectionString = null;
@@ -305,8 +322,8 @@ public sealed class HostTopologyEvidenceTests(PlatformFixture platform)
         }
 
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        return new(service, database, builder.Username ?? "", builder.Port == poolerPort, builder.Pooling, builder.MinPoolSize, builder.MaxPoolSize,
-            builder.NoResetOnClose, builder.MaxAutoPrepare, source);
+        return new(service, database, builder.Username ?? "", builder.Host == poolerHost && builder.Port == poolerPort, builder.Pooling, builder.MinPoolSize, builder.MaxPoolSize,
+            builder.NoResetOnClose, builder.MaxAutoPrepare, source, builder.Database ?? "");
     }
 
     private static string Relative(string path)

@@ -54,6 +54,15 @@ public sealed class ExportBytesTests(DatabaseFixture platform)
     {
         await using var database = await TemporaryDatabase.CreateAsync(platform, "export_bytes");
         var table = await CreateHostileHistoryAsync(database);
+        // Another table's change in the same schema: an export that stopped filtering by table would include it, and
+        // the reference (its SQL frozen) would not.
+        await using (var decoyDb = await database.OpenAsync())
+        {
+            var decoy = await decoyDb.CreateTableAsync("export_decoy", "(id int PRIMARY KEY)");
+            await new CaptureManager().EnableAsync(decoyDb, new TableCaptureOptions(decoy));
+            await decoyDb.ExecAuditedAsync(new AuditContext(ActorRef.User("export-decoy")), $"INSERT INTO public.{decoy} VALUES (1)");
+        }
+
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         var filter = new AuditFilter { Schema = "public", Table = table };
         var changes = await new AuditReader(dataSource).CountAsync(filter);

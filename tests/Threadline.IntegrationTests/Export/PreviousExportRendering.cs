@@ -4,38 +4,65 @@ using System.Text;
 using System.Text.Json;
 using Npgsql;
 using Threadline.Query;
-using Threadline.Schema;
 
 namespace Threadline.IntegrationTests.Export;
 
 /// <summary>
 /// The exporter's rendering before the export-only row path (library at fd38e92), kept verbatim as the reference the
 /// new bytes are compared with: every row through <see cref="AuditEntry"/> (the JSON columns parsed into documents),
-/// NDJSON and JSON re-serialized through <see cref="Utf8JsonWriter"/>, CSV built from strings.
+/// NDJSON and JSON re-serialized through <see cref="Utf8JsonWriter"/>, CSV built from strings. The column list and the
+/// SQL are frozen here as literals (not the exporter's <c>Columns</c> nor <c>AuditSql</c>), so a change to the exporter's
+/// columns, filtering or order shows as different bytes instead of being checked against itself.
 /// </summary>
 internal static class PreviousExportRendering
 {
-    private static readonly string[] Columns = AuditExporter.Columns;
+    private static readonly string[] Columns =
+    [
+        "id", "transaction_id", "captured_at", "table_schema", "table_name", "op", "row_key", "changed_fields", "data_before", "data_after",
+        "actor_type", "actor_id", "on_behalf_of_type", "on_behalf_of_id", "request_id", "correlation_id", "trace_id", "job_id", "source", "action_id",
+        "context_refused",
+    ];
+
+    /// <summary>What <see cref="AuditEntry.Read"/> reads, in its order (AuditSql.EntryColumns at fd38e92).</summary>
+    private const string EntryColumns = """
+        c.id, c.transaction_id, c.table_schema, c.table_name, c.op, c.row_key::text, c.data_after::text, c.changed_fields,
+        c.data_before::text, c.captured_at, t.started_at, t.actor_type, t.actor_id, t.on_behalf_of_type, t.on_behalf_of_id,
+        t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source, t.action_id, t.refused_context ->> 'reason'
+        """;
+
+    /// <summary>One table's changes: the only filter the byte tests export with.</summary>
+    private const string FromWhere = """
+        FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+         WHERE c.table_schema = $1
+           AND c.table_name = $2
+        """;
+
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
 
     /// <summary>The previous exporter's bytes for the same query, in one snapshot; throws where it threw.</summary>
     public static async Task<byte[]> RenderAsync(NpgsqlDataSource dataSource, AuditFilter filter, AuditExportFormat format, int maxRows)
     {
         var cancellationToken = CancellationToken.None;
-        var sql = new AuditSql(ThreadlineSchemaOptions.Default);
+        if (filter != new AuditFilter { Schema = filter.Schema, Table = filter.Table } || filter.Schema is null || filter.Table is null)
+        {
+            throw new NotSupportedException("The frozen reference SQL filters by schema and table only.");
+        }
+
         using var output = new MemoryStream();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         bool truncated;
-        await using (var probe = new NpgsqlCommand { Connection = connection, Transaction = transaction })
+        await using (var probe = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 {FromWhere} OFFSET {maxRows})", connection, transaction))
         {
-            probe.CommandText = $"SELECT EXISTS (SELECT 1 {sql.FromWhere(filter, null, AuditOrder.OldestFirst, probe.Parameters)} OFFSET {maxRows})";
+            probe.Parameters.Add(new NpgsqlParameter { Value = filter.Schema });
+            probe.Parameters.Add(new NpgsqlParameter { Value = filter.Table });
             truncated = (bool)(await probe.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        await using (var command = new NpgsqlCommand { Connection = connection, Transaction = transaction })
+        await using (var command = new NpgsqlCommand($"SELECT {EntryColumns} {FromWhere} ORDER BY c.captured_at, c.id LIMIT {maxRows}", connection, transaction))
         {
-            command.CommandText = $"SELECT {AuditSql.EntryColumns} {sql.FromWhere(filter, null, AuditOrder.OldestFirst, command.Parameters)} {AuditSql.OrderBy(AuditOrder.OldestFirst)} LIMIT {maxRows}";
+            command.Parameters.Add(new NpgsqlParameter { Value = filter.Schema });
+            command.Parameters.Add(new NpgsqlParameter { Value = filter.Table });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             _ = format switch
             {

@@ -130,7 +130,12 @@ public sealed partial class HostileInputTests(PlatformFixture platform, ITestOut
         using var http = new HttpClient { BaseAddress = platform.App.GetEndpoint(ResourceNames.PostsApi, "http") };
         http.DefaultRequestHeaders.Authorization = new("Bearer", platform.IssueToken($"racer-{Guid.NewGuid():N}"));
         var statuses = new ConcurrentBag<int>();
-        for (var round = 0; round < 10; round++)
+        var racedUpdates = 0;
+        // At least 10 rounds, and more until an update has lost the race to the delete (a PUT answered 404): without
+        // one, the test would pass without the race it is about ever happening.
+        const int MaxRounds = 200;
+        var round = 0;
+        for (; round < 10 || (Volatile.Read(ref racedUpdates) == 0 && round < MaxRounds); round++)
         {
             var post = await http.CreatePostAsync($"race {round}");
             Assert.Equal(HttpStatusCode.Created, post.Response.StatusCode);
@@ -140,11 +145,16 @@ public sealed partial class HostileInputTests(PlatformFixture platform, ITestOut
                     ? await http.DeleteAsync($"/posts/{post.Id}")
                     : await http.PutAsync($"/posts/{post.Id}", new StringContent($"{{\"title\":\"racer {i}\"}}", Encoding.UTF8, "application/json"));
                 statuses.Add((int)response.StatusCode);
+                if (i != 2 && response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    Interlocked.Increment(ref racedUpdates);
+                }
             }));
         }
 
-        output.WriteLine("Race statuses: " + string.Join(", ", statuses.GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}")));
+        output.WriteLine($"Race statuses over {round} rounds: " + string.Join(", ", statuses.GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}")));
         Assert.All(statuses, status => Assert.Contains(status, new[] { 200, 204, 404 }));
+        Assert.True(racedUpdates > 0, $"no update lost the race to the delete (no PUT answered 404) in {round} rounds; the race never happened");
     }
 
     /// <summary>A canary only auditors may see, posts to overwrite and delete, and the credentials of the run.</summary>

@@ -92,15 +92,10 @@ public sealed class LocalHostingTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [RootOnLinuxFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void A_root_the_postgres_user_cannot_reach_moves_the_run_elsewhere_and_changes_no_permissions()
     {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
-        {
-            output.WriteLine("Not root on Linux: the service user is this user, nothing to check.");
-            return;
-        }
-
         var parent = Path.Combine(Path.GetTempPath(), "threadline-private-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(parent);
         try

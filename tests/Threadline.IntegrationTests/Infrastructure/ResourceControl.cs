@@ -77,7 +77,8 @@ public static class ResourceControl
         });
     }
 
-    private static int? PidOf(TopologyFixture platform, string resourceName) =>
+    /// <summary>The pid the AppHost reports for the resource's current process; null when it reports none.</summary>
+    public static int? PidOf(this TopologyFixture platform, string resourceName) =>
         platform.App.ResourceNotifications.TryGetCurrentState(resourceName, out var current) ? PidOf(current.Snapshot) : null;
 
     private static int? PidOf(CustomResourceSnapshot snapshot) =>

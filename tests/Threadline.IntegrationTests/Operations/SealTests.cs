@@ -107,14 +107,22 @@ public sealed class SealTests(PlatformFixture platform)
         var firstId = await AuditRows.ScalarAsync<long>(db, "SELECT id FROM threadline.seal()");
 
         // The second seal starts while the first is uncommitted on the same predecessor; it waits, then must follow it.
+        // "Waits" is seen, not assumed: its backend is blocked on a lock (the first seal's uncommitted successor row)
+        // while the first is still open. A second seal that never started, or ran through, never shows that.
         var second = new AuditSealer().SealAsync(other);
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
-        var waited = !second.IsCompleted;
+        await using (var watcher = await database.OpenAsync())
+        {
+            var waited = await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(30), async () =>
+                second.IsCompleted || await AuditRows.ScalarAsync<long>(watcher,
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", other.ProcessID) == 1);
+            Assert.True(waited && !second.IsCompleted,
+                $"the second seal should wait on a lock behind the uncommitted first one; it {(second.IsCompleted ? $"finished first ({second.Status})" : "never waited on a lock within 30 s")}");
+        }
+
         await first.CommitAsync();
         var sealedSecond = await second;
         var report = await new IntegrityVerifier().VerifyAsync(db);
 
-        Assert.True(waited, "the second seal waits for the first");
         Assert.NotNull(sealedSecond);
         Assert.Equal(firstId, sealedSecond.PreviousId);
         Assert.Equal(0L, sealedSecond.Changes + sealedSecond.Transactions);

@@ -27,13 +27,17 @@ public sealed class SealingServiceTests(PlatformFixture platform)
         var first = await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(20), async () => await Seals(db) == 1, TimeSpan.FromMilliseconds(200));
         await SealScenario.WriteAsync(db, 10, 2);
         var second = await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(20), async () => await Seals(db) == 2, TimeSpan.FromMilliseconds(200));
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // An idle tick is seen, not waited out: seal() draws its id from the seals' sequence before it decides to skip,
+        // and a sequence does not roll back, so two more ids drawn with no new seal are two ticks that ran and skipped.
+        var drawn = await SealIdsDrawn(db);
+        var idleTicks = await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(20), async () => await SealIdsDrawn(db) >= drawn + 2, TimeSpan.FromMilliseconds(200));
         var idle = await Seals(db);
         await host.StopAsync();
         var report = await new IntegrityVerifier().VerifyAsync(db);
 
         Assert.True(first, "the service seals when it starts");
         Assert.True(second, "the next tick seals the new rows");
+        Assert.True(idleTicks, "no idle tick ran within 20 s of the second seal (the seals' sequence did not advance)");
         Assert.Equal(2L, idle);
         Assert.True(report.Intact);
         Assert.Equal((12L, 0L), (report.RowsVerified, report.UnsealedRows));
@@ -50,6 +54,9 @@ public sealed class SealingServiceTests(PlatformFixture platform)
 
         Assert.Contains("Threadline:Sealing:ConnectionString is required", error.Message, StringComparison.Ordinal);
     }
+
+    private static Task<long> SealIdsDrawn(NpgsqlConnection db) =>
+        SealScenario.ScalarAsync(db, "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('threadline.seals', 'id')::regclass), 0)");
 
     private static Task<long> Seals(NpgsqlConnection db) => SealScenario.ScalarAsync(db, "SELECT count(*) FROM threadline.seals");
 }

@@ -6,6 +6,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Npgsql;
+using Threadline.IntegrationTests.Hostile;
 using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Npgsql;
 using Threadline.Platform;
@@ -46,11 +47,20 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         using var client = platform.CreateClient(ResourceNames.PostsApi, subject);
         var posts = new List<long>();
 
+        // The services' consoles: the dispatcher's failed sweeps and the worker's recognised duplicates are read there.
+        // Each watch first replays the console so far (posts-api has logged since its start); only a failed sweep
+        // counted after that replay belongs to this outage.
+        await using var logs = new ResourceLogs(platform.App, ResourceNames.PostsApi, ResourceNames.JobWorker);
+        Assert.True(await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(30), () => Task.FromResult(logs.CountOf(ResourceNames.PostsApi) > 0)), "posts-api's console was not replayed");
+        var failedSweepsBefore = logs.Lines.Count(l => l.Line.Contains("Outbox dispatch failed", StringComparison.Ordinal));
+
         // Jobs in flight when the broker goes down, then writes while it is down: the outbox keeps them.
         var before = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.CreatePostAsync($"before-outage-{i}", "one two")));
         var outage = Stopwatch.StartNew();
         await platform.RunCommandAsync(ResourceNames.RabbitMQ, KnownResourceCommands.StopCommand);
         await platform.WaitForExitAsync(ResourceNames.RabbitMQ);
+        await using var db = await platform.OpenDirectAsync();
+        var beforeDoneAtStop = await JobsDoneAsync(db, before.Select(p => p.Id).ToArray());
         var during = new List<CreatedPost>();
         for (var i = 0; i < 20; i++)
         {
@@ -59,17 +69,41 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
 
         Assert.All(before.Concat(during), p => Assert.Equal(HttpStatusCode.Created, p.Response.StatusCode));
         posts.AddRange(before.Concat(during).Select(p => p.Id));
-        // Let the dispatcher and the worker meet the outage before the broker returns.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // The dispatcher met the outage (a sweep failed and was logged), and the jobs of the writes made during it are
+        // pending: their messages unpublished, their posts not refreshed. That is the delay the name claims.
+        Assert.True(await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(60), () =>
+            Task.FromResult(logs.Lines.Count(l => l.Line.Contains("Outbox dispatch failed", StringComparison.Ordinal)) > failedSweepsBefore)),
+            "posts-api logged no failed outbox sweep within 60 s of the broker's stop");
+        var duringIds = during.Select(p => p.Id).ToArray();
+        var pendingMessages = await AuditRows.ScalarAsync<long>(db,
+            "SELECT count(*) FROM public.outbox_messages WHERE (payload ->> 'PostId')::bigint = ANY($1) AND dispatched_at IS NULL", duringIds);
+        var doneDuringOutage = await JobsDoneAsync(db, duringIds);
+        Assert.True((pendingMessages, doneDuringOutage) == (during.Count, 0),
+            $"with the broker down, the {during.Count} jobs written during the outage should all be pending: {pendingMessages} messages unpublished, {doneDuringOutage} jobs already done");
 
         await platform.RunCommandAsync(ResourceNames.RabbitMQ, KnownResourceCommands.StartCommand);
         var restarted = Stopwatch.StartNew();
-        await using var db = await platform.OpenDirectAsync();
         var jobsDone = await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(120), async () => await JobsDoneAsync(db, posts.ToArray()) == posts.Count);
         var drained = restarted.Elapsed;
         Assert.True(jobsDone, "not every accepted post had its job run within 120 s of the broker's return");
-        // Any late redelivery would show up as a second job row.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // An outage's duplicate is a message published again because its "dispatched" mark was lost with the broker.
+        // Made certain rather than hoped for: every message goes out once more, and the counts are read only after the
+        // worker has said, for each one, that it recognised it (RefreshPostConsumer's "already processed" line).
+        var messageIds = new List<Guid>();
+        await using (var reset = new NpgsqlCommand("UPDATE public.outbox_messages SET dispatched_at = NULL WHERE (payload ->> 'PostId')::bigint = ANY($1) RETURNING message_id", db))
+        {
+            reset.Parameters.Add(new NpgsqlParameter { Value = posts.ToArray() });
+            await using var reader = await reset.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                messageIds.Add(reader.GetGuid(0));
+            }
+        }
+
+        Assert.Equal(posts.Count, messageIds.Count);
+        var recognised = await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(60), () => Task.FromResult(
+            messageIds.All(id => logs.Lines.Any(l => l.Resource == ResourceNames.JobWorker && l.Line.Contains($"Message {id} was already processed", StringComparison.Ordinal)))));
+        Assert.True(recognised, $"the worker did not report every re-published message as already processed within 60 s ({messageIds.Count(id => logs.Lines.Any(l => l.Line.Contains($"Message {id} was already processed", StringComparison.Ordinal)))} of {messageIds.Count})");
 
         var jobRows = await AuditRows.WhereAsync(platform, "c.table_name = 'posts' AND t.source = 'job' AND t.actor_id = $1", subject);
         var perPost = jobRows.GroupBy(r => r.RowKey).ToDictionary(g => g.Key!, g => g.Count());
@@ -78,7 +112,7 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
             SELECT count(*) FROM public.processed_messages p JOIN public.outbox_messages o ON o.message_id = p.message_id
              WHERE (o.payload ->> 'PostId')::bigint = ANY($1)
             """, posts.ToArray());
-        output.WriteLine($"RabbitMQ stopped with jobs in flight: {posts.Count} posts accepted (20 during the outage, all 201); broker down {outage.Elapsed - restarted.Elapsed:g}; all jobs done {drained.TotalSeconds:F1} s after its start; job rows {jobRows.Count}, posts.refresh actions {actions}, processed messages {processed}");
+        output.WriteLine($"RabbitMQ stopped with {before.Length - beforeDoneAtStop} of the first 20 jobs not yet done: {posts.Count} posts accepted (20 during the outage, all 201); broker down {outage.Elapsed - restarted.Elapsed:g}; all jobs done {drained.TotalSeconds:F1} s after its start; job rows {jobRows.Count}, posts.refresh actions {actions}, processed messages {processed}; every message published again and recognised by the worker");
         Assert.Equal(posts.Count, perPost.Count);
         Assert.All(perPost, p => Assert.Equal(1, p.Value));
         Assert.Equal(posts.Count, (int)actions);
@@ -279,6 +313,7 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         }
 
         var serverStartedBefore = await ServerStartTimeAsync();
+        var poolerPidBefore = platform.PidOf(ResourceNames.PgBouncer);
         // Restart once the burst is well under way, whatever the machine's speed.
         while (library.Ok < 200 && !libraryBurst.IsCompleted)
         {
@@ -333,6 +368,13 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         if (resource == ResourceNames.Postgres)
         {
             Assert.True(await ServerStartTimeAsync() > serverStartedBefore, "PostgreSQL did not restart");
+        }
+        else
+        {
+            // Seen, not inferred from the failed commit: the pooler's process was replaced.
+            var poolerPidAfter = platform.PidOf(ResourceNames.PgBouncer);
+            Assert.True(poolerPidBefore is not null && poolerPidAfter is not null && poolerPidAfter != poolerPidBefore && !Directory.Exists($"/proc/{poolerPidBefore}"),
+                $"PgBouncer did not restart: pid {poolerPidBefore} before, {poolerPidAfter} after");
         }
         Assert.Equal(0L, withoutAudit);
         Assert.Equal(0L, httpWithoutAudit);

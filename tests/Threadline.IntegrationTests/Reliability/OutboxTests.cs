@@ -4,6 +4,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Threadline.IntegrationTests.Hostile;
 using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Platform;
 using Threadline.Platform.Posts;
@@ -56,17 +57,20 @@ public sealed class OutboxTests(PlatformFixture platform)
         await AuditRows.WaitForPostAsync(platform, created.Id, r => r.Any(x => x.Source == "job"));
         await using var db = await platform.OpenDirectAsync();
         var id = created.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The worker's console, watched before the duplicate goes out: its "already processed" line is the sign that
+        // the duplicate reached it and was recognised (RefreshPostConsumer), not merely that time passed.
+        await using var logs = new ResourceLogs(platform.App, ResourceNames.JobWorker);
 
         // As if the dispatcher had crashed after publishing and before marking: the same message goes out again.
+        Guid messageId;
         await using (var reset = new NpgsqlCommand("UPDATE public.outbox_messages SET dispatched_at = NULL WHERE payload ->> 'PostId' = $1 RETURNING message_id", db))
         {
             reset.Parameters.Add(new NpgsqlParameter { Value = id });
-            Assert.NotNull(await reset.ExecuteScalarAsync());
+            messageId = Assert.IsType<Guid>(await reset.ExecuteScalarAsync());
         }
 
         Assert.True(await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(30), async () => await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.outbox_messages WHERE payload ->> 'PostId' = $1 AND dispatched_at IS NULL", id) == 0), "timed out");
-        // Give the worker time to receive and drop the duplicate.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await logs.WaitForAsync(ResourceNames.JobWorker, $"Message {messageId} was already processed; ignoring the redelivery", TimeSpan.FromSeconds(60));
 
         var rows = await AuditRows.ForPostAsync(platform, created.Id);
         Assert.Single(rows, r => r.Source == "job");

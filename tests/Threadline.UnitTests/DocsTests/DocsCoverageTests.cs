@@ -76,6 +76,11 @@ public sealed partial class DocsCoverageTests
         Assert.False(Understood(new CodeBlock("d.md", 1, "sql", "", "csharp migration")));
         Assert.True(Understood(new CodeBlock("d.md", 1, "sql", "", "sql given CREATE ROLE r")));
         Assert.False(Understood(new CodeBlock("d.md", 1, "sql", "", "sql gven CREATE ROLE r")));
+        Assert.True(Understood(new CodeBlock("d.md", 1, "sql", "", "sql as threadline_auditor rows given SELECT 1")));
+        Assert.True(Understood(new CodeBlock("d.md", 1, "sql", "", "sql as threadline_auditor")));
+        Assert.False(Understood(new CodeBlock("d.md", 1, "sql", "", "sql as")));
+        Assert.False(Understood(new CodeBlock("d.md", 1, "sql", "", "sql rows as threadline_auditor")));
+        Assert.False(Understood(new CodeBlock("d.md", 1, "sql", "", "sql")));
     }
 
     private static bool Understood(CodeBlock block)
@@ -83,7 +88,7 @@ public sealed partial class DocsCoverageTests
         var csharp = CSharpKind().Match(block.Annotation);
         return csharp.Success
             ? CSharpBlockCompiler.IsCSharp(block) && CSharpBlockContext.Kinds.Contains(csharp.Groups["kind"].Value)
-            : block.Language == "sql" && SqlGiven().IsMatch(block.Annotation);
+            : block.Language == "sql" && SqlBlock.IsAnnotation(block.Annotation);
     }
 
     private static List<CodeBlock> AllBlocks() => Repository.MarkdownDocs().SelectMany(f => Markdown.CodeBlocks(f, Repository.Read(f))).ToList();
@@ -93,7 +98,4 @@ public sealed partial class DocsCoverageTests
 
     [GeneratedRegex(@"all (?<csharp>\d+) C# blocks .*? all (?<sql>\d+) SQL blocks")]
     private static partial Regex StatedCounts();
-
-    [GeneratedRegex(@"^sql\s+given\s+\S")]
-    private static partial Regex SqlGiven();
 }

@@ -12,8 +12,12 @@ namespace Threadline.UnitTests.DocsTests;
 /// <item><c>\copy (query) TO 'file' ...</c> runs as <c>COPY (query) TO STDOUT ...</c>; no other psql command is
 /// allowed;</item>
 /// <item>placeholders <c>$1</c> and <c>@name</c> are bound to <see cref="SampleValues"/>;</item>
-/// <item><c>&lt;!-- docs-test: sql given STATEMENTS --&gt;</c> above the fence runs STATEMENTS first (e.g. creates the
-/// roles the block grants to).</item>
+/// <item><c>&lt;!-- docs-test: sql [as ROLE] [rows] [given STATEMENTS] --&gt;</c> above the fence: <c>given</c> runs
+/// STATEMENTS first, as the test's superuser (e.g. creates the roles the block grants to, or seeds the rows it reads);
+/// <c>as ROLE</c> runs the block itself after <c>SET LOCAL ROLE ROLE</c>, the role the docs say it is run as (the
+/// reader role <c>threadline_auditor</c> for the playbook's queries), so a block that role may not run fails;
+/// <c>rows</c> fails the block when its last statement returns no row (for a block whose <c>given</c> seeds what it
+/// should find).</item>
 /// </list>
 /// </summary>
 internal static partial class SqlBlock
@@ -29,12 +33,31 @@ internal static partial class SqlBlock
         ["@id"] = 1L,
     };
 
-    /// <summary>The statements to run first, from <c>&lt;!-- docs-test: sql given ... --&gt;</c>.</summary>
+    /// <summary>The statements to run first, from <c>&lt;!-- docs-test: sql ... given ... --&gt;</c>.</summary>
     public static List<SqlStep> Given(CodeBlock block)
     {
-        var match = GivenAnnotation().Match(block.Annotation);
-        return match.Success ? Steps(match.Groups["sql"].Value) : [];
+        var match = Annotation().Match(block.Annotation);
+        return match.Success && match.Groups["sql"].Success ? Steps(match.Groups["sql"].Value) : [];
     }
+
+    /// <summary>The role the block runs as, from <c>&lt;!-- docs-test: sql as ROLE ... --&gt;</c>; null: the test's superuser.</summary>
+    public static string? Role(CodeBlock block)
+    {
+        var match = Annotation().Match(block.Annotation);
+        return match.Success && match.Groups["role"].Success ? match.Groups["role"].Value : null;
+    }
+
+    /// <summary>Whether the block's last statement must return a row (<c>&lt;!-- docs-test: sql ... rows ... --&gt;</c>).</summary>
+    public static bool ExpectsRows(CodeBlock block)
+    {
+        var match = Annotation().Match(block.Annotation);
+        return match.Success && match.Groups["rows"].Success;
+    }
+
+    /// <summary>Whether an annotation above a ```sql fence is one this runner understands (at least one part).</summary>
+    public static bool IsAnnotation(string annotation) =>
+        Annotation().Match(annotation) is { Success: true } match
+        && (match.Groups["role"].Success || match.Groups["rows"].Success || match.Groups["sql"].Success);
 
     /// <summary>The block's statements as run; throws on a psql command other than <c>\copy ... TO</c>.</summary>
     public static List<SqlStep> Steps(string sql)
@@ -137,6 +160,6 @@ internal static partial class SqlBlock
     [GeneratedRegex(@"\$\d+|(?<![\w@])@[A-Za-z_]\w*")]
     private static partial Regex Placeholder();
 
-    [GeneratedRegex(@"^sql\s+given\s+(?<sql>.+)$", RegexOptions.Singleline)]
-    private static partial Regex GivenAnnotation();
+    [GeneratedRegex(@"^sql(?:\s+as\s+(?<role>[a-z_][a-z0-9_]*))?(?:\s+(?<rows>rows))?(?:\s+given\s+(?<sql>\S.*))?\s*$", RegexOptions.Singleline)]
+    private static partial Regex Annotation();
 }
