@@ -17,6 +17,16 @@ public static class PgbenchMode
             return 2;
         }
 
+        if (settings.InstallVariant is { } install)
+        {
+            var variant = PgbenchVariants.Select([install]).Single();
+            await using var connection = await Sql.OpenAsync(settings.InstallDatabase ?? throw new ArgumentException("--install needs --database."), cancellationToken);
+            await Sql.ExecuteAsync(connection, $"DO $t$ BEGIN IF to_regclass('{ItemsTable.Name}') IS NULL THEN {ItemsTable.CreateTableSql} END IF; END $t$", cancellationToken);
+            await variant.SetupAsync(connection, cancellationToken);
+            Console.WriteLine($"Variant {variant.Name} installed.");
+            return 0;
+        }
+
         var variants = PgbenchVariants.Select(settings.Variants);
         var workloads = PgbenchWorkload.Select(settings.Workloads);
         var started = DateTimeOffset.UtcNow;

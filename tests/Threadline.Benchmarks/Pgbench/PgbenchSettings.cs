@@ -33,6 +33,14 @@ public sealed record PgbenchSettings
     /// <summary><c>--freeze-capture FILE</c>: write the frozen capture SQL of today's library instead of benchmarking.</summary>
     public string? FreezeCapturePath { get; init; }
 
+    /// <summary>
+    /// <c>--install VARIANT --database CONNECTION</c>: install one variant on the <c>items</c> table of an existing database
+    /// (created with <see cref="ItemsTable.CreateTableSql"/> if missing) and stop, for functional checks and EXPLAIN.
+    /// </summary>
+    public string? InstallVariant { get; init; }
+
+    public string? InstallDatabase { get; init; }
+
     /// <summary>The arguments as given, for the report's reproduce line.</summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
@@ -48,7 +56,7 @@ public sealed record PgbenchSettings
 
     public const string Usage =
         "Usage: Threadline.Benchmarks --pgbench [--quick] [--out <file.md>] [--variants a,b] [--workloads insert,update,bulk-insert,bulk-update] " +
-        "[--warmup-seconds N] [--measure-seconds N] [--repetitions N] | --pgbench --freeze-capture <file.sql>";
+        "[--warmup-seconds N] [--measure-seconds N] [--repetitions N] | --pgbench --freeze-capture <file.sql> | --pgbench --install <variant> --database <connection string>";
 
     /// <summary>Parses the <c>--pgbench</c> command line; returns null and prints usage on anything else.</summary>
     public static PgbenchSettings? Parse(string[] args)
@@ -67,6 +75,12 @@ public sealed record PgbenchSettings
                     break;
                 case "--freeze-capture" when hasValue:
                     settings = settings with { FreezeCapturePath = args[++i] };
+                    break;
+                case "--install" when hasValue:
+                    settings = settings with { InstallVariant = args[++i] };
+                    break;
+                case "--database" when hasValue:
+                    settings = settings with { InstallDatabase = args[++i] };
                     break;
                 case "--variants" when hasValue:
                     settings = settings with { Variants = List(args[++i]) };

@@ -18,6 +18,12 @@ public static class PgbenchVariants
             InstallVersion10Async, AuditStore.ThreadlineSchema),
         new("threadline-v005", "Frozen copy of the capture as of schema version 5 (Pgbench/threadline-v005.sql), for before/after comparisons.",
             FrozenCapture.ApplyAsync, AuditStore.ThreadlineSchema),
+        new("threadline-masked", $"The current capture (as `threadline`) of a table with one masked ({string.Join(", ", RecordV1Capture.MaskedColumns)}) and one excluded ({string.Join(", ", RecordV1Capture.ExcludedColumns)}) column.",
+            InstallCurrentMaskedAsync, AuditStore.ThreadlineSchema),
+        new("record-v1", "Prototype of the final record (issue 24, docs/design/audit-record-v1.md): one row per change, the transaction's context on its first change (the head), a table id, before values of changed columns only, BRIN on time, B-trees for id, row history, actor (heads only) and a transaction's other changes.",
+            RecordV1Capture.InstallAsync, AuditStore.ThreadlineSchema),
+        new("record-v1-masked", $"record-v1 on a table with one masked ({string.Join(", ", RecordV1Capture.MaskedColumns)}) and one excluded ({string.Join(", ", RecordV1Capture.ExcludedColumns)}) column.",
+            RecordV1Capture.InstallMaskedAsync, AuditStore.ThreadlineSchema),
         new("floor", "Physical floor: one statement-level AFTER trigger writing to_jsonb(row) per changed row into an unindexed table.",
             FloorCapture.InstallAsync, AuditStore.FloorTable),
         new("tx-row-only", "Cost split, not a design: the current capture's trigger only finds or creates the transaction row (context parsed, actor checked) and writes no change.",
@@ -27,12 +33,20 @@ public static class PgbenchVariants
     ];
 
     /// <summary>What runs without <c>--variants</c>: the designs, not the cost-split variants (those are asked for by name).</summary>
-    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only" or "threadline-unbound" or "threadline-v005")).ToList();
+    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only" or "threadline-unbound" or "threadline-v005" or "threadline-masked" or "record-v1" or "record-v1-masked")).ToList();
 
     public static async Task InstallCurrentAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await new SchemaInstaller().InstallAsync(connection, cancellationToken);
         await new CaptureManager().EnableAsync(connection, new TableCaptureOptions(ItemsTable.Name), cancellationToken);
+    }
+
+    /// <summary>The current capture of a table with one masked and one excluded column (the record-v1-masked comparison).</summary>
+    public static async Task InstallCurrentMaskedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await new SchemaInstaller().InstallAsync(connection, cancellationToken);
+        await new CaptureManager().EnableAsync(connection,
+            new TableCaptureOptions(ItemsTable.Name) { Mask = RecordV1Capture.MaskedColumns, Exclude = RecordV1Capture.ExcludedColumns }, cancellationToken);
     }
 
     /// <summary>The schema as it was before contexts were bound to their transaction; the same capture trigger.</summary>
