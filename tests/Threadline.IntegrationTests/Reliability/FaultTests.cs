@@ -233,6 +233,8 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         var httpOddities = new ConcurrentBag<string>();
         var httpSubject = $"burst-http-{run}";
         await using var dataSource = NpgsqlDataSource.Create(platform.AppConnectionString);
+        // posts-api's own log, so that an answer other than 201 or 503 comes with the exception behind it.
+        await using var apiLogs = new Hostile.ResourceLogs(platform.App, ResourceNames.PostsApi);
         using var httpClient = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(5) }) { BaseAddress = platform.App.GetEndpoint(ResourceNames.PostsApi, "http") };
         httpClient.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", platform.IssueToken(httpSubject));
 
@@ -357,6 +359,14 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
         foreach (var oddity in httpOddities.Take(5))
         {
             output.WriteLine($"  oddity: {oddity}");
+        }
+
+        if (!httpOddities.IsEmpty)
+        {
+            foreach (var (_, line) in apiLogs.Lines.Where(l => l.Line.Contains("Exception", StringComparison.Ordinal)).Take(60))
+            {
+                output.WriteLine($"  posts-api: {line}");
+            }
         }
 
         // The restart landed inside the burst: writes were acknowledged before it began and after it ended, and the
