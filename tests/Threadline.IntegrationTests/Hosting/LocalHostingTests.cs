@@ -16,6 +16,7 @@ namespace Threadline.IntegrationTests.Hosting;
 /// The local runtime of Threadline.Hosting on its own: only the PostgreSQL resource, in an AppHost-less application
 /// (no platform), so these stay light. Issue 17: starting from any path, and a failed start that says why.
 /// </summary>
+[Trait(RuntimeTrait.Name, RuntimeTrait.Local)]
 public sealed class LocalHostingTests(ITestOutputHelper output)
 {
     private const string Name = "pg-hosting-test";
