@@ -152,7 +152,7 @@ public sealed partial class WorkflowTests
             Assert.Equal($"version={version}\nprerelease={prerelease}\n", output);
             var written = await File.ReadAllTextAsync(notes);
             Assert.Contains(version == "0.3.0" ? "- first release" : "- preview", written, StringComparison.Ordinal);
-            Assert.DoesNotContain("## ", written, StringComparison.Ordinal);
+            Assert.DoesNotMatch(@"(?m)^## ", written);
         }
         finally
         {
