@@ -45,8 +45,16 @@ internal static class PgBouncerContainer
 
     private static IResourceBuilder<PgBouncerContainerResource> WithRenderedFiles(IResourceBuilder<PgBouncerContainerResource> container, string name, PgBouncerSettings settings)
     {
-        var hostDirectory = Path.Combine(Path.GetTempPath(), "threadline-pgbouncer", $"{name}-{Environment.ProcessId}");
-        Directory.CreateDirectory(hostDirectory);
+        // A fresh folder of this process's own for each model (issue 29): a fixed shared parent under /tmp, created by
+        // whichever user ran first, could not be written by any other user. mkdtemp creates it as 0700; the container's
+        // pgbouncer user has another uid and must pass through it to read the files, so it is opened to 0755.
+        var hostDirectory = Directory.CreateTempSubdirectory($"threadline-pgbouncer-{name}-").FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(hostDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
         container
             .WithBindMount(hostDirectory, ConfigDirectory, isReadOnly: true)
             .WithArgs($"{ConfigDirectory}/pgbouncer.ini")

@@ -15,9 +15,10 @@ public sealed class BenchmarkPlatform : IAsyncDisposable
 {
     /// <summary>
     /// Local data (database cluster, broker state) goes to its own root: each AppHost run prunes older run folders
-    /// in its root, so sharing the AppHost's default root with a concurrent test run would delete a live cluster.
+    /// in its root, so sharing the AppHost's default root with a concurrent test run would delete a live cluster. One
+    /// root per user: a fixed one left by another user (root) could not be written.
     /// </summary>
-    private static readonly string LocalDataRoot = Path.Combine(Path.GetTempPath(), "threadline-benchmarks");
+    private static readonly string LocalDataRoot = Path.Combine(Path.GetTempPath(), $"threadline-benchmarks-{Environment.UserName}");
 
     private readonly DistributedApplication _app;
 

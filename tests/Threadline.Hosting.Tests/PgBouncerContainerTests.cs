@@ -19,7 +19,13 @@ public sealed class PgBouncerContainerTests
         Assert.Equal(["/etc/pgbouncer/pgbouncer.ini"], await ResolvedConfiguration.ArgumentsAsync(pgbouncer));
         var mount = Assert.Single(pgbouncer.Annotations.OfType<ContainerMountAnnotation>());
         Assert.Equal(("/etc/pgbouncer", true), (mount.Target, mount.IsReadOnly));
-        Assert.EndsWith($"{HostingModel.PgBouncer}-{Environment.ProcessId}", mount.Source, StringComparison.Ordinal);
+        // A new folder of this user's per model, under the temp folder (issue 29: no fixed shared parent), that the
+        // container's own pgbouncer user can pass through.
+        Assert.StartsWith(Path.Combine(Path.GetTempPath(), $"threadline-pgbouncer-{HostingModel.PgBouncer}-"), mount.Source, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.OtherExecute, File.GetUnixFileMode(mount.Source!) & (UnixFileMode.OtherExecute | UnixFileMode.OtherWrite));
+        }
         var tcp = Assert.Single(pgbouncer.Annotations.OfType<EndpointAnnotation>());
         Assert.Equal((PgBouncerSettings.EndpointName, 5432, true), (tcp.Name, tcp.TargetPort, tcp.IsProxied));
         // The container reaches PostgreSQL by its resource name on the container network.

@@ -36,6 +36,13 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
     public static int LatestVersion => Migrations[^1].Version;
 
     /// <summary>
+    /// The oldest PostgreSQL major version the audit schema installs on: 14, the first with multiranges
+    /// (<c>int8multirange</c>, <c>range_agg</c>). <see cref="InstallAsync(NpgsqlConnection, int?, CancellationToken)"/>
+    /// refuses an older server before changing anything.
+    /// </summary>
+    public const int MinimumPostgresMajorVersion = 14;
+
+    /// <summary>
     /// The SQL that upgrades from <paramref name="fromVersion"/> to <paramref name="toVersion"/> (default: the latest),
     /// for review or for another migration tool.
     /// </summary>
@@ -87,10 +94,15 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
     /// Installs or upgrades to <paramref name="toVersion"/> (default: the latest), in place: existing audit rows and
     /// captured tables are kept. A database already past that version is left alone; downgrades are not supported.
     /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// The server is older than PostgreSQL <see cref="MinimumPostgresMajorVersion"/> (checked first: nothing is changed),
+    /// the database has a newer schema than this library knows, or a migration failed (rolled back).
+    /// </exception>
     public async Task<SchemaInstallResult> InstallAsync(NpgsqlConnection connection, int? toVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var target = CheckTarget(toVersion);
+        await CheckServerVersionAsync(connection, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext('threadline.schema_installer'))", cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, Bootstrap(), cancellationToken).ConfigureAwait(false);
@@ -120,6 +132,29 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new SchemaInstallResult(previous, Math.Max(previous, target), applied);
     }
+
+    /// <summary>Reads the server's version and refuses one older than <see cref="MinimumPostgresMajorVersion"/>.</summary>
+    private static async Task CheckServerVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT current_setting('server_version_num')::int, current_setting('server_version')", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var message = UnsupportedServerMessage(reader.GetInt32(0), reader.GetString(1));
+        if (message is not null)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+
+    /// <summary>
+    /// Why a server of this version cannot take the audit schema, or <see langword="null"/> when it can.
+    /// <paramref name="serverVersionNum"/> is PostgreSQL's <c>server_version_num</c> (e.g. 130014 for 13.14, 140000 for 14.0).
+    /// </summary>
+    internal static string? UnsupportedServerMessage(int serverVersionNum, string serverVersion) =>
+        serverVersionNum >= MinimumPostgresMajorVersion * 10000
+            ? null
+            : $"The server runs PostgreSQL {serverVersion} (server_version_num {serverVersionNum}); Threadline needs PostgreSQL {MinimumPostgresMajorVersion} or later " +
+              "(the audit schema uses multiranges: int8multirange, range_agg). Upgrade the server; nothing was changed.";
 
     private static int CheckTarget(int? toVersion)
     {

@@ -16,6 +16,7 @@ namespace Threadline.IntegrationTests.Hosting;
 /// The local runtime of Threadline.Hosting on its own: only the PostgreSQL resource, in an AppHost-less application
 /// (no platform), so these stay light. Issue 17: starting from any path, and a failed start that says why.
 /// </summary>
+[Trait(RuntimeTrait.Name, RuntimeTrait.Local)]
 public sealed class LocalHostingTests(ITestOutputHelper output)
 {
     private const string Name = "pg-hosting-test";
@@ -24,7 +25,9 @@ public sealed class LocalHostingTests(ITestOutputHelper output)
     public async Task Postgres_reaches_healthy_with_a_run_folder_path_longer_than_the_unix_socket_limit()
     {
         // Longer than the kernel's 107-byte limit for a socket path even before the run folder's own name is added.
-        var root = Path.Combine(Path.GetTempPath(), "threadline-long-path", new string('p', 100), Guid.NewGuid().ToString("N")[..8]);
+        // Parents per user (issue 29): a fixed one left by a run as root could not be written by anyone else.
+        var parent = Path.Combine(Path.GetTempPath(), $"threadline-long-path-{Environment.UserName}");
+        var root = Path.Combine(parent, new string('p', 100), Guid.NewGuid().ToString("N")[..8]);
         Assert.True(root.Length > 107, $"{root} is only {root.Length} characters");
         try
         {
@@ -53,14 +56,14 @@ public sealed class LocalHostingTests(ITestOutputHelper output)
         }
         finally
         {
-            TryDelete(Path.Combine(Path.GetTempPath(), "threadline-long-path"));
+            TryDelete(parent);
         }
     }
 
     [Fact]
     public async Task A_resource_whose_process_exits_at_start_is_reported_at_once_with_its_name_and_log_lines()
     {
-        var root = Path.Combine(Path.GetTempPath(), "threadline-hosting-tests", Guid.NewGuid().ToString("N")[..8]);
+        var root = Path.Combine(Path.GetTempPath(), $"threadline-hosting-tests-{Environment.UserName}", Guid.NewGuid().ToString("N")[..8]);
         const string BadCommand = "/nonexistent/threadline-test/postgres";
         try
         {

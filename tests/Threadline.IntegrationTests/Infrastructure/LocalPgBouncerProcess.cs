@@ -6,8 +6,8 @@ namespace Threadline.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A PgBouncer a test starts by itself from a folder holding its pgbouncer.ini (and auth file), beside the fixture's
-/// own: listening on a free loopback port, run as postgres like the AppHost runs it, stopped and its folder deleted on
-/// dispose.
+/// own: listening on a free loopback port, run as postgres like the AppHost runs it when this process is root (as this
+/// user otherwise), stopped and its folder deleted on dispose.
 /// </summary>
 public sealed class LocalPgBouncerProcess : IAsyncDisposable
 {
@@ -33,10 +33,27 @@ public sealed class LocalPgBouncerProcess : IAsyncDisposable
     /// <summary>Starts <c>pgbouncer</c> on <paramref name="iniPath"/> (inside <paramref name="directory"/>) and waits until it accepts connections on <paramref name="port"/>.</summary>
     public static async Task<LocalPgBouncerProcess> StartAsync(string directory, string iniPath, int port)
     {
-        // PgBouncer refuses to run as root; run it as postgres, like the AppHost does.
-        await Process.Start("chown", ["-R", "postgres:postgres", directory]).WaitForExitAsync();
-        var process = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", "/usr/sbin/pgbouncer", iniPath]))
-            ?? throw new InvalidOperationException("Could not start pgbouncer.");
+        const string Executable = "/usr/sbin/pgbouncer";
+        if (!File.Exists(Executable))
+        {
+            throw new InvalidOperationException(
+                $"{Executable} is missing: this test starts a PgBouncer of its own and needs Debian's pgbouncer package. Install it with: sudo apt-get install -y pgbouncer");
+        }
+
+        // PgBouncer refuses to run as root: as root, run it as postgres, like the AppHost does (InfrastructureRuntime.AsUser);
+        // any other user runs it as itself and owns the folder already (issue 29: chown and setpriv failed for them).
+        ProcessStartInfo start;
+        if (Environment.UserName == "root")
+        {
+            await Process.Start("chown", ["-R", "postgres:postgres", directory]).WaitForExitAsync();
+            start = new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", Executable, iniPath]);
+        }
+        else
+        {
+            start = new ProcessStartInfo(Executable, [iniPath]);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start pgbouncer.");
         var pooler = new LocalPgBouncerProcess(process, directory, port);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)

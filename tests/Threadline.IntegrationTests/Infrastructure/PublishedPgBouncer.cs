@@ -44,13 +44,16 @@ public sealed class PublishedPgBouncer : IAsyncDisposable
             .ToDictionary(v => v.Name, v => v.Value is ParameterResource ? authPassword : (string)v.Value, StringComparer.Ordinal);
 
         var postgres = new NpgsqlConnectionStringBuilder(platform.DirectConnectionString);
+        // In container mode the direct connection is Aspire's proxy on localhost: name the IPv4 loopback, so PgBouncer
+        // does not also try ::1.
+        var backendHost = postgres.Host is null or "localhost" ? "127.0.0.1" : postgres.Host;
         var port = LocalPgBouncerProcess.FreeLoopbackPort();
         var directory = Directory.CreateTempSubdirectory("threadline-published-pooler-").FullName;
         var userList = Path.Combine(directory, "userlist.txt");
         await File.WriteAllTextAsync(userList, $"\"{environment["DB_USER"]}\" \"{environment["DB_PASSWORD"]}\"\n");
         var ini = new StringBuilder()
             .Append("[databases]\n")
-            .Append($"{environment["DB_NAME"]} = host={postgres.Host} port={postgres.Port} auth_user={environment["DB_USER"]}\n")
+            .Append($"{environment["DB_NAME"]} = host={backendHost} port={postgres.Port} auth_user={environment["DB_USER"]}\n")
             .Append("[pgbouncer]\n")
             .Append("listen_addr = 127.0.0.1\n")
             .Append($"listen_port = {port}\n")

@@ -110,8 +110,13 @@ public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelp
         Assert.Contains("README.md", entries);
         Assert.False(string.IsNullOrWhiteSpace(Meta("description")), $"{id}: no description");
         Assert.False(string.IsNullOrWhiteSpace(Meta("tags")), $"{id}: no tags");
-        Assert.StartsWith("https://github.com/", nuspec.Descendants().Single(e => e.Name.LocalName == "repository").Attribute("url")?.Value);
-        Assert.StartsWith("https://github.com/", Meta("projectUrl"));
+        // The repository URL is the one GitHub Actions names (GITHUB_SERVER_URL/GITHUB_REPOSITORY, which dotnet pack
+        // inherits); without it none at all, never a made-up one (issue 29).
+        var server = Environment.GetEnvironmentVariable("GITHUB_SERVER_URL");
+        var repository = Environment.GetEnvironmentVariable("GITHUB_REPOSITORY");
+        var expectedUrl = string.IsNullOrEmpty(server) || string.IsNullOrEmpty(repository) ? null : $"{server}/{repository}";
+        Assert.Equal(expectedUrl, nuspec.Descendants().SingleOrDefault(e => e.Name.LocalName == "repository")?.Attribute("url")?.Value);
+        Assert.Equal(expectedUrl, Meta("projectUrl"));
 
         var folder = id == "Threadline.Cli" ? "tools/net10.0/any/" : "lib/net10.0/";
         Assert.Contains($"{folder}{id}.dll", entries);
