@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Npgsql;
 using Threadline.IntegrationTests.Infrastructure;
@@ -91,7 +89,7 @@ public sealed partial class TransientFailureTests(DatabaseFixture database, ITes
     [Fact]
     public async Task A_refused_connection_is_unavailable()
     {
-        var closed = FreePortWithNothingListening();
+        var closed = LocalPgBouncerProcess.FreeLoopbackPort();
         var connectionString = new NpgsqlConnectionStringBuilder(database.DirectConnectionString) { Port = closed, Pooling = false }.ConnectionString;
         await AssertTransientAsync(OpenAsync(connectionString), TransientFailureKind.Unavailable, null);
     }
@@ -251,7 +249,7 @@ public sealed partial class TransientFailureTests(DatabaseFixture database, ITes
     public async Task PgBouncer_unable_to_reach_its_server_is_unavailable()
     {
         // The pooler is up, PostgreSQL behind it is not (a restart seen from the pooler): the login to the server fails.
-        var closed = FreePortWithNothingListening();
+        var closed = LocalPgBouncerProcess.FreeLoopbackPort();
         await using var pooler = await SecondPooler.StartAsync(database, "transaction", editIni: ini =>
             QueryWaitTimeout().Replace(ServerPort().Replace(ini, $"${{1}}{closed}"), "query_wait_timeout = 5"));
         await AssertTransientAsync(OpenAndRunAsync(new NpgsqlConnectionStringBuilder(pooler.ConnectionString) { Pooling = false }.ConnectionString, "SELECT 1"),
@@ -379,13 +377,6 @@ public sealed partial class TransientFailureTests(DatabaseFixture database, ITes
 
     private static string Through(FaultyTcpProxy proxy, string connectionString) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Host = "127.0.0.1", Port = proxy.Port, Pooling = false }.ConnectionString;
-
-    private static int FreePortWithNothingListening()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [GeneratedRegex(@"(?m)^max_client_conn\s*=.*$")]
     private static partial Regex MaxClientConn();
