@@ -30,8 +30,8 @@ public static class ThreadlineTelemetry
     /// <summary>How long a retention run took, in seconds.</summary>
     public static readonly Histogram<double> PurgeDuration = Meter.CreateHistogram<double>("threadline.purge.duration", "s", "Duration of a retention run.");
 
-    /// <summary>Verification runs by kind (coverage, topology) and outcome (ok, failed).</summary>
-    public static readonly Counter<long> Verifications = Meter.CreateCounter<long>("threadline.verification.runs", "{run}", "Coverage and topology verifications.");
+    /// <summary>Verification runs by kind (coverage, topology, completeness, integrity) and outcome (ok, failed).</summary>
+    public static readonly Counter<long> Verifications = Meter.CreateCounter<long>("threadline.verification.runs", "{run}", "Verification runs by kind (coverage, topology, completeness, integrity) and outcome.");
 
     /// <summary>Coverage findings that need attention, tagged <c>kind</c> with the <see cref="Operations.CoverageStatus"/>.</summary>
     public static readonly Counter<long> CoverageFindings = Meter.CreateCounter<long>("threadline.coverage.findings", "{finding}", "Coverage findings that need attention, by kind.");

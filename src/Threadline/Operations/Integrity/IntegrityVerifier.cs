@@ -32,7 +32,7 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
     public async Task<IntegrityReport> VerifyAsync(NpgsqlConnection connection, SealAnchor? anchor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        using var activity = ThreadlineTelemetry.ActivitySource.StartActivity("threadline.verify_integrity");
+        using var activity = ThreadlineTelemetry.ActivitySource.StartActivity("threadline.verify.integrity");
         var started = Stopwatch.StartNew();
         // One snapshot for the whole check: a purge or seal committing meanwhile cannot make it disagree with itself.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -71,7 +71,8 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         var report = new IntegrityReport(seals.Count, seals.Count > 0 ? seals[^1].Seal : null, verified, purged, unsealed, anchor is not null, findings, started.Elapsed);
-        activity?.SetTag("threadline.verify.findings", findings.Count);
+        activity?.SetTag("threadline.integrity.findings", findings.Count);
+        ThreadlineTelemetry.Verifications.Add(1, new("kind", "integrity"), new("outcome", report.Intact ? "ok" : "failed"));
         return report;
     }
 
