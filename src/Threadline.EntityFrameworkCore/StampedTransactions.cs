@@ -28,6 +28,13 @@ public sealed class StampedTransactions
         }
     }
 
+    /// <summary>
+    /// Forgets a transaction that ended or began anew. Npgsql hands out the same <see cref="NpgsqlTransaction"/> object for
+    /// every transaction of one open connection, so without this a later transaction (a retry, the next SaveChanges)
+    /// under the same audit context would look stamped already and run without it.
+    /// </summary>
+    internal void Forget(DbTransaction transaction) => _stamped.Remove(transaction);
+
     /// <summary>Whether the transaction carries an audit context: only those can have written audited rows.</summary>
     internal bool IsStamped(DbTransaction transaction) => _stamped.TryGetValue(transaction, out _);
 

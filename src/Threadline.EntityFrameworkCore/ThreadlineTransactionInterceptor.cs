@@ -34,6 +34,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
     /// <returns><paramref name="result"/>.</returns>
     public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
+        stamped.Forget(result);
         if (accessor.Current is { } context)
         {
             stamped.Ensure(result, context);
@@ -53,6 +54,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
     /// <returns><paramref name="result"/>.</returns>
     public override async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
+        stamped.Forget(result);
         if (accessor.Current is { } context)
         {
             await stamped.EnsureAsync(result, context, cancellationToken).ConfigureAwait(false);
@@ -136,6 +138,51 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
         return Task.CompletedTask;
     }
 
+    /// <summary>Forgets the rolled-back transaction's stamp, so the next transaction on its connection is stamped anew.</summary>
+    /// <param name="transaction">The rolled-back transaction.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => stamped.Forget(transaction);
+
+    /// <summary>Forgets the rolled-back transaction's stamp, so the next transaction on its connection is stamped anew.</summary>
+    /// <param name="transaction">The rolled-back transaction.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="cancellationToken">Not used: forgetting does no I/O.</param>
+    /// <returns>A completed task.</returns>
+    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        stamped.Forget(transaction);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Forgets any stamp of a transaction handed to EF Core with <c>UseTransaction</c>: it may be a new transaction on a
+    /// reused object, so its first write stamps it.
+    /// </summary>
+    /// <param name="connection">The transaction's connection.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">The transaction EF Core now uses.</param>
+    /// <returns><paramref name="result"/>.</returns>
+    public override DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result)
+    {
+        stamped.Forget(result);
+        return result;
+    }
+
+    /// <summary>
+    /// Forgets any stamp of a transaction handed to EF Core with <c>UseTransaction</c>: it may be a new transaction on a
+    /// reused object, so its first write stamps it.
+    /// </summary>
+    /// <param name="connection">The transaction's connection.</param>
+    /// <param name="eventData">EF Core's event data (not used).</param>
+    /// <param name="result">The transaction EF Core now uses.</param>
+    /// <param name="cancellationToken">Not used: forgetting does no I/O.</param>
+    /// <returns><paramref name="result"/>.</returns>
+    public override ValueTask<DbTransaction> TransactionUsedAsync(DbConnection connection, TransactionEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
+    {
+        stamped.Forget(result);
+        return ValueTask.FromResult(result);
+    }
+
     /// <summary>
     /// Makes SaveChanges run in a transaction (<see cref="AutoTransactionBehavior.Always"/>) when an audit context is current
     /// and none is open, so the context can be set once, at BEGIN, for all of its statements.
@@ -166,6 +213,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
     /// <summary>A failed commit rolled the audit back: the span says so, with the error type only (no message, which may quote values).</summary>
     private void EndAuditSpan(DbTransaction transaction, Exception? failure)
     {
+        stamped.Forget(transaction);
         if (!_auditSpans.TryGetValue(transaction, out var span))
         {
             return;
