@@ -8,10 +8,35 @@ namespace Threadline.EntityFrameworkCore;
 
 /// <summary>
 /// Capture management inside EF Core migrations, so capture travels with the schema change that needs it and shows
-/// up in <c>dotnet ef migrations script</c>. Install the audit schema itself first (SchemaInstaller or its script).
+/// up in <c>dotnet ef migrations script</c>. The audit schema itself is installed by <see cref="InstallThreadline"/> in an
+/// earlier migration, or beforehand by <see cref="SchemaInstaller"/> or its script.
 /// </summary>
 public static class ThreadlineMigrationBuilderExtensions
 {
+    /// <summary>
+    /// Installs the audit schema, or upgrades it to this library's version, inside the migration, so
+    /// <c>dotnet ef database update</c> (<c>Database.MigrateAsync()</c>) on an empty database sets it up before the
+    /// migrations that enable capture. Idempotent: the steps already installed (by an earlier migration,
+    /// <see cref="SchemaInstaller"/> or the <c>threadline</c> tool) are skipped, so it is safe on a database that has the schema.
+    /// </summary>
+    /// <remarks>
+    /// Emits one <c>DO</c> block that takes the installer's advisory lock in the migration's transaction, reads the installed
+    /// version and runs the installer's script (<see cref="SchemaInstaller.GetScript"/>) for each missing step. The script is
+    /// rendered when the migration runs or is scripted, from the Threadline package referenced then: to upgrade the schema
+    /// after updating the package, add a migration that calls this again. Like <see cref="SchemaInstaller"/>, it creates the
+    /// NOLOGIN roles <c>threadline_*</c> when missing: run migrations on a direct connection as a role that may create roles.
+    /// There is nothing to undo in <c>Down()</c>: the audit schema keeps the history.
+    /// </remarks>
+    /// <param name="migrationBuilder">The migration's builder.</param>
+    /// <param name="schemaOptions">The schema and role names of the installation; the default ones when omitted.</param>
+    /// <returns><paramref name="migrationBuilder"/>.</returns>
+    public static MigrationBuilder InstallThreadline(this MigrationBuilder migrationBuilder, ThreadlineSchemaOptions? schemaOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(migrationBuilder);
+        migrationBuilder.Sql(InstallScript.For(schemaOptions));
+        return migrationBuilder;
+    }
+
     /// <summary>
     /// Enables capture on a table, or applies new options to it. The key columns must be named (a migration is
     /// scripted without a database); the script re-checks the table and every named column when it runs.
