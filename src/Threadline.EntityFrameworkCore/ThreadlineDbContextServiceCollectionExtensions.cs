@@ -23,13 +23,36 @@ public static class ThreadlineDbContextServiceCollectionExtensions
     /// <param name="auditUrlTemplate">A page showing an audit transaction, with <c>{id}</c> for its id, put on the audit span; null for none.</param>
     /// <param name="schema">The audit schema's options when it is not installed under the default name.</param>
     /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// When the context's options are built: <see cref="IAuditContextAccessor"/> is registered as scoped or transient.
+    /// </exception>
     public static IServiceCollection AddThreadlineToDbContext<TContext>(this IServiceCollection services, string? auditUrlTemplate = null, ThreadlineSchemaOptions? schema = null)
         where TContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddThreadlineAuditContext();
         return services.ConfigureDbContext<TContext>(
-            (provider, options) => options.UseThreadline(provider.GetRequiredService<IAuditContextAccessor>(), auditUrlTemplate, schema),
+            (provider, options) =>
+            {
+                // Checked when the options are built, so a registration made after this call counts too.
+                RequireSingletonAccessor(services);
+                options.UseThreadline(provider.GetRequiredService<IAuditContextAccessor>(), auditUrlTemplate, schema);
+            },
             ServiceLifetime.Singleton);
+    }
+
+    /// <summary>
+    /// Refuses a scoped or transient accessor: pooled options are built once, from the root provider, so such an accessor
+    /// would be one instance shared by every request that rents the context.
+    /// </summary>
+    private static void RequireSingletonAccessor(IServiceCollection services)
+    {
+        var registration = services.LastOrDefault(d => d.ServiceType == typeof(IAuditContextAccessor));
+        if (registration is not null && registration.Lifetime != ServiceLifetime.Singleton)
+        {
+            throw new InvalidOperationException(
+                $"IAuditContextAccessor is registered as {registration.Lifetime}; Threadline's EF Core bridge needs a singleton that reads the ambient " +
+                "operation (AddThreadlineAuditContext registers one), because pooled contexts share their options across requests.");
+        }
     }
 }
