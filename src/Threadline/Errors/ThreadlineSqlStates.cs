@@ -22,6 +22,12 @@ public static class ThreadlineSqlStates
     /// <summary><c>TL002</c>: the audit context changed within a transaction; one transaction has one actor.</summary>
     public const string ContextChangedInTransaction = "TL002";
 
+    /// <summary>
+    /// <c>TL003</c>: a write to a table captured with <c>RequireActor</c> ran in a transaction whose actor is the anonymous
+    /// actor (an unauthenticated request), and the table's capture options do not set <c>AllowAnonymous</c>.
+    /// </summary>
+    public const string AnonymousActorRefused = "TL003";
+
     /// <summary><c>22023</c>: a malformed audit context field or action name (invalid_parameter_value).</summary>
     public const string InvalidContextValue = "22023";
 
