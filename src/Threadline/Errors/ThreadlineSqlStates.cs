@@ -11,7 +11,9 @@ public static class ThreadlineSqlStates
     /// table captured with <c>RequireActor</c> (or any captured table while require-actor-everywhere is on), or a
     /// <c>record_action</c> call, ran in a transaction without an audit context. The application did not pass one: a
     /// missing interceptor, middleware or consume filter. PostgreSQL raises the same code for a missing privilege or a
-    /// row-level security policy; <see cref="ThreadlineErrors.FindRefusal"/> tells them apart.
+    /// row-level security policy; <see cref="ThreadlineErrors.FindRefusal"/> tells them apart. The schema installer raises
+    /// it too, before changing anything, when the installing role is not a member of the owner role and may not make itself
+    /// one (docs/deployment.md, "Managed PostgreSQL").
     /// </summary>
     public const string ActorRequired = "42501";
 
