@@ -89,6 +89,57 @@ public sealed class ManagedPostgresTests(DatabaseFixture platform)
         }
     }
 
+    [Fact]
+    public async Task A_role_that_may_not_join_the_owner_role_is_stopped_before_anything_changes_with_the_grant_to_run()
+    {
+        // Without CREATEROLE (on PostgreSQL 16 and later also: roles someone else created) the installer cannot make
+        // itself a member of the owner role; the roles exist already, made by a superuser.
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var installer = $"plain_installer_{suffix}";
+        var database = $"plain_{suffix}";
+        var options = new ThreadlineSchemaOptions
+        {
+            OwnerRole = $"plain_{suffix}_owner",
+            ReaderRole = $"plain_{suffix}_reader",
+            RetentionRole = $"plain_{suffix}_retention",
+            WriterRole = $"plain_{suffix}_writer",
+        };
+        var roles = new[] { options.OwnerRole, options.ReaderRole, options.RetentionRole, options.WriterRole };
+        var password = Guid.NewGuid().ToString("N");
+        await using (var superuser = await platform.OpenDirectAsync())
+        {
+            await superuser.ExecAsync($"CREATE ROLE {installer} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '{password}'");
+            foreach (var role in roles)
+            {
+                await superuser.ExecAsync($"CREATE ROLE {role} NOLOGIN");
+            }
+
+            await superuser.ExecAsync($"CREATE DATABASE {database} OWNER {installer}");
+        }
+
+        try
+        {
+            var cs = new NpgsqlConnectionStringBuilder(platform.DirectConnectionString) { Username = installer, Password = password, Database = database, Pooling = false };
+            await using var db = await OpenAsync(cs.ConnectionString);
+            var error = await Assert.ThrowsAsync<PostgresException>(() => new SchemaInstaller(options).InstallAsync(db));
+
+            Assert.Equal("42501", error.SqlState);
+            Assert.Equal($"threadline: the role {installer} installs the audit schema but is not a member of {options.OwnerRole}, and may not make itself one", error.MessageText);
+            Assert.Equal($"As a role with ADMIN OPTION on {options.OwnerRole} (its creator on PostgreSQL 16 and later, or a superuser), run: GRANT {options.OwnerRole} TO {installer}; then install again. docs/deployment.md, \"Managed PostgreSQL\".", error.Hint);
+            Assert.Null(ThreadlineErrors.FindRefusal(error));
+            Assert.False(await AuditRows.ScalarAsync<bool>(db, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'threadline')"));
+        }
+        finally
+        {
+            await using var superuser = await platform.OpenDirectAsync();
+            await superuser.ExecAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            foreach (var role in roles.Append(installer))
+            {
+                await superuser.ExecAsync($"DROP ROLE IF EXISTS {role}");
+            }
+        }
+    }
+
     private static async Task<NpgsqlConnection> OpenAsync(string connectionString)
     {
         var connection = new NpgsqlConnection(connectionString);
