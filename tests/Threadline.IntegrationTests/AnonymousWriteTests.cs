@@ -124,6 +124,28 @@ public sealed class AnonymousWriteTests(DatabaseFixture platform)
         Assert.Contains("allow anonymous: no -> yes", entry.Reasons);
     }
 
+    [Fact]
+    public async Task A_strict_table_captured_before_the_check_takes_anonymous_writes_until_capture_is_applied_again_and_the_plan_says_so()
+    {
+        await using var db = await platform.OpenDirectAsync();
+        // What an earlier version left: a function without the check, options without allow_anonymous.
+        var table = await CreateTableAsync(db, o => o with { RequireActor = true, AllowAnonymous = true });
+        await db.ExecAsync($"UPDATE threadline.captured_tables SET options = options - 'allow_anonymous' WHERE table_schema = 'public' AND table_name = '{table}'");
+        await db.ExecAuditedAsync(Anonymous, $"INSERT INTO public.{table} VALUES (1)");
+        var manager = new CaptureManager();
+        var desired = new TableCaptureOptions(table) { RequireActor = true };
+
+        var entry = Assert.Single(await manager.PlanAsync(db, [desired]), e => e.Table == $"public.{table}");
+        Assert.Equal(CapturePlanAction.Refresh, entry.Action);
+        Assert.Contains(entry.Reasons, r => r.Contains("predates the refusal of the anonymous actor", StringComparison.Ordinal));
+        var applied = await manager.ApplyAsync(db, [desired]);
+
+        Assert.Contains($"public.{table}", applied.Changed);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => db.ExecAuditedAsync(Anonymous, $"INSERT INTO public.{table} VALUES (2)"));
+        Assert.Equal(ThreadlineSqlStates.AnonymousActorRefused, error.SqlState);
+        Assert.Equal(CapturePlanAction.Unchanged, Assert.Single(await manager.PlanAsync(db, [desired]), e => e.Table == $"public.{table}").Action);
+    }
+
     private static async Task<string> CreateTableAsync(NpgsqlConnection db, Func<TableCaptureOptions, TableCaptureOptions> options)
     {
         var name = await db.CreateTableAsync("anon", "(id integer PRIMARY KEY, note text DEFAULT 'one')");
