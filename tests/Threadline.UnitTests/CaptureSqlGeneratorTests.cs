@@ -7,6 +7,22 @@ public sealed class CaptureSqlGeneratorTests
 {
     private static readonly TableDefinition Users = new("public", "users", ["id", "email", "password", "prefs"], ["id"]);
 
+    [Theory]
+    [InlineData(false, false, false)]
+    [InlineData(true, false, true)]
+    [InlineData(true, true, false)]
+    [InlineData(false, true, false)]
+    public void Only_a_strict_table_that_does_not_allow_anonymous_writes_checks_for_the_anonymous_actor(bool requireActor, bool allowAnonymous, bool checks)
+    {
+        var options = new TableCaptureOptions("users") { RequireActor = requireActor, AllowAnonymous = allowAnonymous };
+
+        var sql = CaptureSqlGenerator.EnableSql(Users, options, ThreadlineSchemaOptions.Default);
+
+        Assert.Equal(checks, sql.Contains("USING ERRCODE = 'TL003'", StringComparison.Ordinal));
+        // Stored with the table's options, whatever it is.
+        Assert.Contains($"\"allow_anonymous\":{(allowAnonymous ? "true" : "false")}", sql, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Table_without_primary_key_is_refused_unless_a_key_is_named()
     {

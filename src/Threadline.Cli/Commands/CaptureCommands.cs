@@ -193,7 +193,7 @@ internal static class CaptureCommands
               [ { "Schema": "public", "Table": "orders", "Mask": ["card_number"] },
                 { "Table": "events", "KeyColumns": ["tenant_id", "event_id"], "RequireActor": true } ]
 
-            Properties: Schema (default public), Table, KeyColumns, Exclude, Mask, MaskPlaceholder, RequireActor,
+            Properties: Schema (default public), Table, KeyColumns, Exclude, Mask, MaskPlaceholder, RequireActor, AllowAnonymous,
             RecordNoOpUpdates; names are case-insensitive. {"Threadline":{"Capture":{"Tables":[...]}}} (a whole
             appsettings.json) and {"Tables":[...]} are accepted too. With --dry-run, prints the plan (enable, change,
             refresh, unchanged, disable, each with its reasons) and changes nothing.
@@ -299,6 +299,7 @@ internal static class CaptureCommands
         mask = table.Options.Mask,
         maskPlaceholder = table.Options.MaskPlaceholder,
         requireActor = table.Options.RequireActor,
+        allowAnonymous = table.Options.AllowAnonymous,
         recordNoOpUpdates = table.Options.RecordNoOpUpdates,
         activeTriggers = table.ActiveTriggers,
         active = table.IsActive,
@@ -319,7 +320,7 @@ internal static class CaptureCommands
             output.WriteLine($"  masked:     {string.Join(", ", table.Options.Mask)} (as {table.Options.MaskPlaceholder})");
         }
 
-        output.WriteLine($"  options:    require actor {(table.Options.RequireActor ? "yes" : "no")}, record no-op updates {(table.Options.RecordNoOpUpdates ? "yes" : "no")}");
+        output.WriteLine($"  options:    require actor {(table.Options.RequireActor ? (table.Options.AllowAnonymous ? "yes (anonymous allowed)" : "yes") : "no")}, record no-op updates {(table.Options.RecordNoOpUpdates ? "yes" : "no")}");
         output.WriteLine($"  triggers:   {table.ActiveTriggers}/{CaptureSqlGenerator.TriggerNames.Count} active{(table.IsActive ? "" : " (capture is NOT whole)")}");
         output.WriteLine($"  enabled at: {table.EnabledAt.UtcDateTime.ToString("u", CultureInfo.InvariantCulture)}; options changed {table.OptionsChangedAt.UtcDateTime.ToString("u", CultureInfo.InvariantCulture)}");
     }
@@ -375,7 +376,7 @@ internal static class CaptureFile
                 }
                 catch (JsonException ex)
                 {
-                    throw new UsageException($"--file {file}: {where} is not a valid table entry: {ex.Message}", "Properties: Schema, Table, KeyColumns, Exclude, Mask, MaskPlaceholder, RequireActor, RecordNoOpUpdates.");
+                    throw new UsageException($"--file {file}: {where} is not a valid table entry: {ex.Message}", "Properties: Schema, Table, KeyColumns, Exclude, Mask, MaskPlaceholder, RequireActor, AllowAnonymous, RecordNoOpUpdates.");
                 }
 
                 try

@@ -20,6 +20,8 @@ internal sealed class CaptureOptionSet
 
     public Option<bool> RequireActor { get; } = new("--require-actor") { Description = "Reject writes to the table whose transaction carries no actor." };
 
+    public Option<bool> AllowAnonymous { get; } = new("--allow-anonymous") { Description = "With --require-actor: accept writes by the anonymous actor (unauthenticated requests)." };
+
     public Option<bool> RecordNoOpUpdates { get; } = new("--record-no-op-updates") { Description = "Also record updates that change nothing (after exclusions)." };
 
     /// <summary>Only --table and --schema (capture disable, continuity check of a plain table).</summary>
@@ -37,6 +39,7 @@ internal sealed class CaptureOptionSet
         command.Options.Add(Mask);
         command.Options.Add(MaskPlaceholder);
         command.Options.Add(RequireActor);
+        command.Options.Add(AllowAnonymous);
         command.Options.Add(RecordNoOpUpdates);
     }
 
@@ -74,6 +77,7 @@ internal sealed class CaptureOptionSet
             Mask = context.Value(Mask) ?? [],
             MaskPlaceholder = context.Value(MaskPlaceholder) ?? TableCaptureOptions.DefaultMaskPlaceholder,
             RequireActor = context.Value(RequireActor),
+            AllowAnonymous = context.Value(AllowAnonymous),
             RecordNoOpUpdates = context.Value(RecordNoOpUpdates),
         };
     }

@@ -149,6 +149,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
         var wanted = await ValidateDesiredAsync(connection, desired, cancellationToken).ConfigureAwait(false);
         var current = (await ListAsync(connection, cancellationToken).ConfigureAwait(false)).ToDictionary(t => (t.Schema, t.Table));
         var drift = await FindDriftAsync(connection, cancellationToken).ConfigureAwait(false);
+        var beforeAnonymousCheck = await StrictWithoutAnonymousCheckAsync(connection, cancellationToken).ConfigureAwait(false);
         var plan = new List<CapturePlanEntry>();
         foreach (var (options, keys) in wanted)
         {
@@ -162,6 +163,11 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
             var differences = CapturePlanner.Differences(before, options, keys);
             var refresh = before.IsActive ? [] : new List<string> { $"only {before.ActiveTriggers} of {CaptureSqlGenerator.TriggerNames.Count} capture triggers are active; they would be recreated." };
             refresh.AddRange(drift.GetValueOrDefault(name) ?? []);
+            if (beforeAnonymousCheck.Contains(name))
+            {
+                refresh.Add("its capture function predates the refusal of the anonymous actor (TL003) on tables that require an actor; it would be regenerated.");
+            }
+
             plan.Add(differences.Count > 0 ? new CapturePlanEntry(name, CapturePlanAction.Change, [.. differences, .. refresh])
                 : refresh.Count > 0 ? new CapturePlanEntry(name, CapturePlanAction.Refresh, refresh)
                 : new CapturePlanEntry(name, CapturePlanAction.Unchanged, []));
@@ -172,6 +178,23 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
             ? new CapturePlanEntry(t, CapturePlanAction.Disable, ["not listed"])
             : new CapturePlanEntry(t, CapturePlanAction.Unchanged, ["not listed; kept (disableUnlisted is off)"])));
         return plan;
+    }
+
+    // Strict tables whose options were stored before AllowAnonymous existed: their capture functions were generated
+    // without the anonymous check, and applying capture again adds it.
+    private async Task<HashSet<string>> StrictWithoutAnonymousCheckAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT table_schema || '.' || table_name FROM {Names.CapturedTables} WHERE (options ->> 'require_actor')::boolean AND NOT options ? 'allow_anonymous'",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 
     /// <summary>

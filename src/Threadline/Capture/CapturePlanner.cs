@@ -33,6 +33,7 @@ internal static class CapturePlanner
 
         Flag("require actor", stored.RequireActor, after.RequireActor);
         Flag("record no-op updates", stored.RecordNoOpUpdates, after.RecordNoOpUpdates);
+        Flag("allow anonymous", stored.AllowAnonymous, after.AllowAnonymous);
         return differences;
     }
 

@@ -346,6 +346,7 @@ public static class CaptureSqlGenerator
             : $"CASE WHEN e.key = ANY ({maskArray}) THEN {placeholder} ELSE u.before_row -> e.key END";
         var noOpFilter = options.RecordNoOpUpdates ? "" : "\n                     WHERE d.fields IS NOT NULL";
         var tx = new TransactionSql(s, qualifiedLiteral, requireActor, actorColumns);
+        var anonymousCheck = options.RequireActor && !options.AllowAnonymous ? AnonymousCheckSql(s, qualifiedLiteral) : "";
 
         return $"""
             CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
@@ -381,6 +382,7 @@ public static class CaptureSqlGenerator
                     INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, captured_at)
                     {tx.SingleRow($"{schemaLiteral}, {tableLiteral}, 'truncate', clock_timestamp()")};
                 END IF;
+            {anonymousCheck}
                 RETURN NULL;
             END
             $capture$;
@@ -396,6 +398,24 @@ public static class CaptureSqlGenerator
             CREATE TRIGGER {TruncateTrigger} AFTER TRUNCATE ON {target} FOR EACH STATEMENT EXECUTE FUNCTION {function}();
             """;
     }
+
+    /// <summary>
+    /// A strict table's refusal of the anonymous actor (SQLSTATE TL003), unless its options allow anonymous writes: an
+    /// endpoint that forgot its authorization would otherwise write <c>anonymous</c> rows where an actor is required.
+    /// Checked in the generated function, not in ensure_transaction_actor, so the shared SQL functions stay as they are.
+    /// It runs after the statement's insert (FOUND: at least one change row, so a statement that changed nothing costs
+    /// nothing) and reads the transaction row that insert used, which holds the actor even when the context was cleared
+    /// after an earlier write. Raising undoes the statement, its change rows and a transaction row it created.
+    /// </summary>
+    private static string AnonymousCheckSql(string schema, string tableLiteral) => $"""
+            -- A strict table takes the anonymous actor only when its capture options allow it (AllowAnonymous).
+                IF FOUND AND (SELECT t.actor_type FROM {schema}.transactions t
+                               WHERE t.txid = pg_current_xact_id() AND t.started_at = now()) = 'anonymous' THEN
+                    RAISE EXCEPTION 'threadline: a write to % needs an authenticated actor, and this transaction''s actor is anonymous', {tableLiteral}
+                        USING ERRCODE = '{ThreadlineSqlStates.AnonymousActorRefused}',
+                              HINT = 'Require authentication on the endpoint that writes, attribute such requests to another actor in the actor resolver, or allow anonymous writes to this table explicitly (TableCaptureOptions.AllowAnonymous).';
+                END IF;
+        """;
 
     /// <summary>
     /// The DDL that stops capturing a table: drops its four capture triggers and its trigger function, each IF EXISTS. It

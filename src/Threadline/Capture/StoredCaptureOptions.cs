@@ -9,10 +9,12 @@ internal sealed record StoredCaptureOptions(
     [property: JsonPropertyName("mask")] IReadOnlyList<string>? Mask,
     [property: JsonPropertyName("mask_placeholder")] string? MaskPlaceholder,
     [property: JsonPropertyName("require_actor")] bool RequireActor,
-    [property: JsonPropertyName("record_no_op_updates")] bool RecordNoOpUpdates)
+    [property: JsonPropertyName("record_no_op_updates")] bool RecordNoOpUpdates,
+    // Absent from options stored before it existed: false, so a strict table refuses anonymous writes from then on.
+    [property: JsonPropertyName("allow_anonymous")] bool AllowAnonymous = false)
 {
     public static string ToJson(TableCaptureOptions options) =>
-        JsonSerializer.Serialize(new StoredCaptureOptions(options.Exclude, options.Mask, options.MaskPlaceholder, options.RequireActor, options.RecordNoOpUpdates));
+        JsonSerializer.Serialize(new StoredCaptureOptions(options.Exclude, options.Mask, options.MaskPlaceholder, options.RequireActor, options.RecordNoOpUpdates, options.AllowAnonymous));
 
     public static TableCaptureOptions FromJson(string schema, string table, IReadOnlyList<string> keys, string json)
     {
@@ -26,6 +28,7 @@ internal sealed record StoredCaptureOptions(
             MaskPlaceholder = stored.MaskPlaceholder ?? TableCaptureOptions.DefaultMaskPlaceholder,
             RequireActor = stored.RequireActor,
             RecordNoOpUpdates = stored.RecordNoOpUpdates,
+            AllowAnonymous = stored.AllowAnonymous,
         };
     }
 }

@@ -38,8 +38,18 @@ public sealed record TableCaptureOptions
     /// </summary>
     public string MaskPlaceholder { get; init; } = DefaultMaskPlaceholder;
 
-    /// <summary>Reject writes whose transaction carries no actor, with an error naming the table.</summary>
+    /// <summary>
+    /// Reject writes whose transaction carries no actor (SQLSTATE 42501) or the anonymous actor (TL003), with an error
+    /// naming the table. The anonymous actor is refused unless <see cref="AllowAnonymous"/> is set.
+    /// </summary>
     public bool RequireActor { get; init; }
+
+    /// <summary>
+    /// With <see cref="RequireActor"/>: accept writes by the anonymous actor (an unauthenticated request), for a table
+    /// that anonymous users may write to on purpose (a sign-up form, a public contact form). Off by default, so an
+    /// endpoint that forgot its authorization cannot write <c>anonymous</c> rows into a strict table.
+    /// </summary>
+    public bool AllowAnonymous { get; init; }
 
     /// <summary>Record updates that change nothing (after exclusions). Off by default.</summary>
     public bool RecordNoOpUpdates { get; init; }

@@ -30,6 +30,9 @@ public sealed class TableCaptureSettings
     /// <summary>See <see cref="TableCaptureOptions.RecordNoOpUpdates"/>.</summary>
     public bool RecordNoOpUpdates { get; set; }
 
+    /// <summary>See <see cref="TableCaptureOptions.AllowAnonymous"/>.</summary>
+    public bool AllowAnonymous { get; set; }
+
     /// <summary>Converts the configured values to <see cref="TableCaptureOptions"/>; the columns are checked against the table when capture is enabled.</summary>
     /// <returns>The options to enable capture with.</returns>
     /// <exception cref="CaptureException"><see cref="Table"/> is empty.</exception>
@@ -44,5 +47,6 @@ public sealed class TableCaptureSettings
                 MaskPlaceholder = MaskPlaceholder,
                 RequireActor = RequireActor,
                 RecordNoOpUpdates = RecordNoOpUpdates,
+                AllowAnonymous = AllowAnonymous,
             };
 }

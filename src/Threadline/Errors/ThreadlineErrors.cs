@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Npgsql;
 
 namespace Threadline;
 
@@ -39,6 +40,44 @@ public static class ThreadlineErrors
         ArgumentNullException.ThrowIfNull(exception);
         return DatabaseExceptions(exception).Select(db => db.SqlState).FirstOrDefault(state => state is not null);
     }
+
+    /// <summary>
+    /// The refusal of Threadline's that <paramref name="exception"/> is, or wraps; null when it is none. A 42501 or 22023
+    /// counts only when Threadline raised it (its message starts with <c>threadline:</c>): PostgreSQL raises the same codes
+    /// for a missing privilege or a row-level security policy, which are the deployment's, not Threadline's.
+    /// </summary>
+    /// <param name="exception">What the application caught; EF Core wraps the driver's exception.</param>
+    /// <returns>The refusal, or <see langword="null"/>.</returns>
+    public static ThreadlineRefusal? FindRefusal(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        foreach (var db in DatabaseExceptions(exception))
+        {
+            if (db.SqlState is { } state && ClassifyRefusal(state, db) is { } kind)
+            {
+                return new ThreadlineRefusal(kind, state, db);
+            }
+        }
+
+        return null;
+    }
+
+    private static ThreadlineRefusalKind? ClassifyRefusal(string state, DbException exception) => state switch
+    {
+        ThreadlineSqlStates.AnonymousActorRefused => ThreadlineRefusalKind.AnonymousActorRefused,
+        ThreadlineSqlStates.ContextNotFromThisTransaction => ThreadlineRefusalKind.ContextNotFromThisTransaction,
+        ThreadlineSqlStates.ContextChangedInTransaction => ThreadlineRefusalKind.ContextChangedInTransaction,
+        // 42501 is also the installer's "not a member of the owner role": a refusal of a write says "needs an actor".
+        ThreadlineSqlStates.ActorRequired when RaisedByThreadline(exception) && ((PostgresException)exception).MessageText.Contains(" needs an actor", StringComparison.Ordinal)
+            => ThreadlineRefusalKind.ActorRequired,
+        ThreadlineSqlStates.InvalidContextValue when RaisedByThreadline(exception) => ThreadlineRefusalKind.InvalidContext,
+        _ => null,
+    };
+
+    // Every message the schema raises starts with "threadline: "; PostgreSQL's own (permission denied, row-level
+    // security) never do.
+    private static bool RaisedByThreadline(DbException exception) =>
+        exception is PostgresException postgres && postgres.MessageText.StartsWith("threadline: ", StringComparison.Ordinal);
 
     private static TransientFailureKind? Classify(DbException exception) => exception.SqlState switch
     {

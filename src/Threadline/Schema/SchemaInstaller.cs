@@ -182,6 +182,7 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
                 """);
         }
 
+        sql.AppendLine(OwnerMembership());
         sql.AppendLine($"CREATE SCHEMA IF NOT EXISTS {AuditSchemaNames.For(Options).Schema} AUTHORIZATION {SqlIdentifier.Quote(Options.OwnerRole)};");
         sql.AppendLine($"""
             CREATE TABLE IF NOT EXISTS {AuditSchemaNames.For(Options).SchemaVersions} (
@@ -191,6 +192,31 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
             ALTER TABLE {AuditSchemaNames.For(Options).SchemaVersions} OWNER TO {SqlIdentifier.Quote(Options.OwnerRole)};
             """);
         return sql.ToString();
+    }
+
+    /// <summary>
+    /// Without SUPERUSER (the admin role of a managed service) the installer must be a member of the owner role to create
+    /// the schema AUTHORIZATION it and hand it objects (PostgreSQL 16 and later: with SET, and INHERIT to create in its
+    /// schema). A role with CREATEROLE may grant itself the owner role: on 14 and 15 any role, on 16 and later one it has
+    /// ADMIN on, which it has on the roles it created. Otherwise this stops with what to run instead. A superuser, or a
+    /// role that already has the owner's privileges, is not changed.
+    /// </summary>
+    private string OwnerMembership()
+    {
+        var owner = SqlIdentifier.Literal(Options.OwnerRole);
+        return $"""
+            DO $member$ BEGIN
+                IF NOT pg_catalog.pg_has_role(current_user, {owner}, 'USAGE') THEN
+                    BEGIN
+                        EXECUTE format('GRANT %I TO %I', {owner}, current_user);
+                    EXCEPTION WHEN insufficient_privilege THEN
+                        RAISE EXCEPTION 'threadline: the role % installs the audit schema but is not a member of %, and may not make itself one', current_user, {owner}
+                            USING ERRCODE = '42501',
+                                  HINT = format('As a role with ADMIN OPTION on %1$I (its creator on PostgreSQL 16 and later, or a superuser), run: GRANT %1$I TO %2$I; then install again. docs/deployment.md, "Managed PostgreSQL".', {owner}, current_user);
+                    END;
+                END IF;
+            END $member$;
+            """;
     }
 
     private string RecordVersion(SchemaMigration migration) =>
