@@ -11,7 +11,7 @@ namespace Threadline.IntegrationTests.Browser;
 
 /// <summary>
 /// The Aspire dashboard itself, read in headless Chromium: one audited write is one trace on the Traces page, from the
-/// HTTP request to the job-worker's audited update. This test is the reference for the README section "See an audited
+/// HTTP request to the job-worker's audited update. This test is the reference for docs/platform.md's section "See an audited
 /// write in the dashboard": the span names and their order there are the ones asserted here.
 /// </summary>
 [Collection(DashboardPlatformCollection.Name)]
@@ -32,7 +32,7 @@ public sealed class DashboardTraceTests(DashboardPlatformFixture platform, Chrom
         var text = await WaitForTraceDetailAsync(page, traceId, "RefreshPost process");
         output.WriteLine(text);
 
-        // The spans in the order the detail page lists them (the README walkthrough quotes this list).
+        // The spans in the order the detail page lists them (docs/platform.md's walkthrough quotes this list).
         string[] spans =
         [
             "POST /posts/", "threadline.audit", "outbox dispatch", "MSG rabbitmq send Threadline.Platform:PostChanged",
