@@ -1,0 +1,13 @@
+-- The transaction stamp of an audit context: the start of the current transaction (now(), fixed for a transaction and
+-- different between the transactions of one server connection) in microseconds since the epoch. set_context writes it
+-- to threadline.context_tx; read_context and ensure_transaction_actor use a context only when its stamp is this one.
+-- The one SQL place of the expression; NpgsqlAuditExtensions sends the same expression inline, without the schema
+-- (ContextStampTests keeps the two equal).
+CREATE OR REPLACE FUNCTION {{schema}}.context_stamp() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT (extract(epoch FROM now()) * 1000000)::bigint::text;
+$fn$;
+
+ALTER FUNCTION {{schema}}.context_stamp() OWNER TO {{owner}};
+REVOKE ALL ON FUNCTION {{schema}}.context_stamp() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION {{schema}}.context_stamp() TO {{writer}};
