@@ -64,6 +64,17 @@ public sealed class SchemaDefinitionTests(DatabaseFixture platform)
         foreach (var (signature, definition) in before)
         {
             var expected = definition;
+            if (signature == "context_stamp()")
+            {
+                // Deliberate: the same expression in PL/pgSQL (its plan is kept for the session; the SQL function's body was
+                // planned again in every transaction). Everything but the body and language is unchanged.
+                Assert.Contains("LANGUAGE sql", definition, StringComparison.Ordinal);
+                Assert.Contains("LANGUAGE plpgsql", now[signature], StringComparison.Ordinal);
+                Assert.Contains("RETURN " + StampExpression + ";", now[signature], StringComparison.Ordinal);
+                Assert.Equal(Attributes(definition), Attributes(now[signature]));
+                continue;
+            }
+
             if (StampCallers.Contains(signature))
             {
                 expected = definition.Replace(StampExpression, "\"threadline\".context_stamp()", StringComparison.Ordinal);
@@ -73,6 +84,9 @@ public sealed class SchemaDefinitionTests(DatabaseFixture platform)
             Assert.Equal(expected, now[signature]);
         }
     }
+
+    /// <summary>What FunctionsAsync reports after the definition: owner, ACL, settings, security, volatility, comment.</summary>
+    private static string Attributes(string function) => function[function.IndexOf("\nowner=", StringComparison.Ordinal)..];
 
     private static (int, int, string) Outcome(SchemaInstallResult result) => (result.PreviousVersion, result.CurrentVersion, string.Join(',', result.Applied));
 
