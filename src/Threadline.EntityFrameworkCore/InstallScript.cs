@@ -5,9 +5,9 @@ namespace Threadline.EntityFrameworkCore;
 
 /// <summary>
 /// The audit schema's installer script as one statement that runs inside a migration's transaction: a <c>DO</c> block
-/// that takes the installer's advisory lock, reads the installed version and runs only the steps past it, each the
-/// installer's own <see cref="SchemaInstaller.GetScript"/> without its <c>BEGIN</c>/<c>COMMIT</c> (the migration's
-/// transaction holds them).
+/// that takes the installer's advisory lock, reads the installed version and runs the installer's own
+/// <see cref="SchemaInstaller.GetScript"/> from that version, without its <c>BEGIN</c>/<c>COMMIT</c> (the migration's
+/// transaction holds them): the missing version scripts, then every function file, as an install does.
 /// </summary>
 internal static class InstallScript
 {
@@ -20,7 +20,7 @@ internal static class InstallScript
         var versions = AuditSchemaNames.For(installer.Options).SchemaVersions;
         var latest = SchemaInstaller.LatestVersion;
         var sql = new StringBuilder();
-        sql.AppendLine($"-- Threadline audit schema, version {latest} (SchemaInstaller.GetScript, step by step, skipping installed steps).");
+        sql.AppendLine($"-- Threadline audit schema, version {latest} (SchemaInstaller.GetScript from the installed version).");
         sql.AppendLine("DO $threadline_install$");
         sql.AppendLine("DECLARE installed integer := 0;");
         sql.AppendLine("BEGIN");
@@ -35,17 +35,20 @@ internal static class InstallScript
         sql.AppendLine($"    IF installed > {latest} THEN");
         sql.AppendLine($"        RAISE EXCEPTION 'The database has Threadline schema version %, newer than this library knows ({latest}). Upgrade the Threadline packages.', installed;");
         sql.AppendLine("    END IF;");
-        var from = 0;
-        foreach (var version in SchemaInstaller.Migrations.Select(m => m.Version))
+        sql.AppendLine($"    IF installed > 0 AND installed < {SchemaInstaller.BaselineVersion} THEN");
+        sql.AppendLine($"        RAISE EXCEPTION 'The database has Threadline schema version %, a pre-release layout: this library installs and upgrades from version {SchemaInstaller.BaselineVersion} on. Export the audit history you need, drop the audit schema and migrate again.', installed;");
+        sql.AppendLine("    END IF;");
+        // One path per version the installer starts from: nothing installed, or an installed version from the baseline
+        // on. Each re-applies the function files, as InstallAsync does on every run.
+        foreach (var from in new[] { 0 }.Concat(Enumerable.Range(SchemaInstaller.BaselineVersion, latest - SchemaInstaller.BaselineVersion + 1)))
         {
-            var step = WithoutTransaction(installer.GetScript(from, version));
-            var tag = DollarTag(step, version);
-            sql.AppendLine($"    IF installed < {version} THEN");
+            var step = WithoutTransaction(installer.GetScript(from));
+            var tag = DollarTag(step, from);
+            sql.AppendLine($"    IF installed = {from} THEN");
             sql.AppendLine($"        EXECUTE {tag}");
             sql.AppendLine(step);
             sql.AppendLine($"{tag};");
             sql.AppendLine("    END IF;");
-            from = version;
         }
 
         sql.AppendLine("END");
@@ -68,9 +71,9 @@ internal static class InstallScript
     }
 
     /// <summary>A dollar-quote tag that the quoted text does not contain.</summary>
-    private static string DollarTag(string text, int version)
+    private static string DollarTag(string text, int fromVersion)
     {
-        var tag = $"$threadline_step_{version}$";
+        var tag = $"$threadline_from_{fromVersion}$";
         while (text.Contains(tag, StringComparison.Ordinal))
         {
             tag = tag.Insert(tag.Length - 1, "_");

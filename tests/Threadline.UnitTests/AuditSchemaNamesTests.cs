@@ -92,8 +92,11 @@ public sealed partial class AuditSchemaNamesTests
     [Fact]
     public void Statements_are_not_taken_for_migrations()
     {
-        Assert.Equal(Enumerable.Range(1, SchemaInstaller.LatestVersion), SchemaInstaller.Migrations.Select(m => m.Version));
+        // The baseline first, then one script per later version.
+        Assert.Equal(Enumerable.Range(SchemaInstaller.BaselineVersion, SchemaInstaller.LatestVersion - SchemaInstaller.BaselineVersion + 1), SchemaInstaller.Migrations.Select(m => m.Version));
+        Assert.Equal("baseline", SchemaInstaller.Migrations[0].Name);
         Assert.DoesNotContain(SchemaInstaller.Migrations, m => SqlStatements.Names.Any(n => m.Sql == SqlStatements.Template(n)));
+        Assert.DoesNotContain(SchemaInstaller.Functions, f => SqlStatements.Names.Contains(f.Name));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class CliAuditSchemaOptionTests
     [Fact]
     public async Task Without_the_option_or_the_variable_the_audit_schema_is_threadline()
     {
-        var result = await RunAsync(NoVariables, "schema", "script", "--to", "1");
+        var result = await RunAsync(NoVariables, "schema", "script");
 
         Assert.Equal(0, result.Code);
         Assert.Contains("CREATE SCHEMA IF NOT EXISTS \"threadline\" AUTHORIZATION \"threadline_owner\";", result.Out, StringComparison.Ordinal);
@@ -24,10 +24,10 @@ public sealed class CliAuditSchemaOptionTests
     {
         var variables = new Dictionary<string, string> { ["THREADLINE_AUDIT_SCHEMA"] = "audit_env" };
 
-        var fromVariable = await RunAsync(variables, "schema", "script", "--to", "1");
-        var fromOption = await RunAsync(variables, "schema", "script", "--to", "1", "--audit-schema", "audit_opt");
-        var beforeTheCommand = await RunAsync(NoVariables, "--audit-schema", "audit_first", "schema", "script", "--to", "1");
-        var emptyVariable = await RunAsync(new Dictionary<string, string> { ["THREADLINE_AUDIT_SCHEMA"] = "" }, "schema", "script", "--to", "1");
+        var fromVariable = await RunAsync(variables, "schema", "script");
+        var fromOption = await RunAsync(variables, "schema", "script", "--audit-schema", "audit_opt");
+        var beforeTheCommand = await RunAsync(NoVariables, "--audit-schema", "audit_first", "schema", "script");
+        var emptyVariable = await RunAsync(new Dictionary<string, string> { ["THREADLINE_AUDIT_SCHEMA"] = "" }, "schema", "script");
 
         Assert.Equal((0, 0, 0, 0), (fromVariable.Code, fromOption.Code, beforeTheCommand.Code, emptyVariable.Code));
         Assert.Contains("CREATE SCHEMA IF NOT EXISTS \"audit_env\"", fromVariable.Out, StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public sealed class CliAuditSchemaOptionTests
     {
         var result = await RunAsync(
             NoVariables,
-            "schema", "script", "--to", "1", "--audit-schema", "audit_x",
+            "schema", "script", "--audit-schema", "audit_x",
             "--audit-owner-role", "ax_owner", "--audit-reader-role", "ax_reader", "--audit-retention-role", "ax_retention", "--audit-writer-role", "ax_writer");
 
         Assert.Equal(0, result.Code);

@@ -7,7 +7,7 @@ namespace Threadline.UnitTests;
 public sealed class InstallScriptTests
 {
     [Fact]
-    public void The_script_is_one_DO_block_with_each_installer_step_guarded_by_the_installed_version()
+    public void The_script_is_one_DO_block_with_a_path_from_each_version_the_installer_starts_from()
     {
         var script = InstallScript.For(null);
 
@@ -15,10 +15,15 @@ public sealed class InstallScriptTests
         Assert.Contains("DO $threadline_install$", script, StringComparison.Ordinal);
         Assert.EndsWith("END\n$threadline_install$;", script.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("pg_advisory_xact_lock(hashtext('threadline.schema_installer'))", script, StringComparison.Ordinal);
-        foreach (var migration in SchemaInstaller.Migrations)
+        Assert.Contains($"IF installed > 0 AND installed < {SchemaInstaller.BaselineVersion} THEN", script, StringComparison.Ordinal);
+        Assert.Contains("IF installed = 0 THEN", script, StringComparison.Ordinal);
+        for (var version = SchemaInstaller.BaselineVersion; version <= SchemaInstaller.LatestVersion; version++)
         {
-            Assert.Contains($"IF installed < {migration.Version} THEN", script, StringComparison.Ordinal);
+            Assert.Contains($"IF installed = {version} THEN", script, StringComparison.Ordinal);
         }
+
+        // Every path ends with the function files, as every InstallAsync does.
+        Assert.All(SchemaInstaller.Functions, f => Assert.Contains($"-- function: {f.Name}", script, StringComparison.Ordinal));
 
         // The migration's transaction is the only one: no line of the installer's BEGIN/COMMIT is left.
         var lines = script.ReplaceLineEndings("\n").Split('\n').Select(l => l.Trim()).ToList();

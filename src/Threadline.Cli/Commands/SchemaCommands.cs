@@ -20,7 +20,7 @@ internal static class SchemaCommands
         app.SetExamples(schema, """
               threadline schema install
               threadline schema install --dry-run > upgrade.sql
-              threadline schema script --from 1 > upgrade-from-1.sql
+              threadline schema script --from 12 > functions.sql
               threadline schema version --json
             """);
         return schema;
@@ -28,26 +28,24 @@ internal static class SchemaCommands
 
     private static Command Install(CliApplication app, int latest)
     {
-        var toVersion = Options.WholeNumber("--to-version", $"Stop at this schema version (1 to {latest}); default: the latest. Downgrades are not supported.", 1, latest);
-        var dryRun = new Option<bool>("--dry-run", "--script") { Description = "Print the SQL that would bring this database from its installed version to the target, and change nothing." };
+        var dryRun = new Option<bool>("--dry-run", "--script") { Description = "Print the SQL that would bring this database from its installed version to the latest, and change nothing." };
         var roles = AuditRoleOptions.All();
         var command = new Command("install", $"""
-            Install the audit schema, or upgrade it to version {latest} (or --to-version). One transaction under an
-            advisory lock: safe to run concurrently and repeatedly; a database already at the target is left alone.
-            --audit-schema and the --audit-*-role options name the schema and roles (default: threadline and
-            threadline_*); an existing install is only upgraded with the names it was installed with.
+            Install the audit schema, or upgrade it to version {latest}, and (re-)apply the current definition of every
+            function. One transaction under an advisory lock: safe to run concurrently and repeatedly. A database at a
+            pre-release version (before {SchemaInstaller.BaselineVersion}) is refused. --audit-schema and the
+            --audit-*-role options name the schema and roles (default: threadline and threadline_*); an existing
+            install is only upgraded with the names it was installed with.
             """)
-        { toVersion, dryRun };
+        { dryRun };
         roles.AddTo(command);
         app.SetExamples(command, """
               threadline schema install --connection "Host=db;Database=app;Username=owner"
-              threadline schema install --to-version 1
               threadline schema install --dry-run          # review the upgrade SQL first
               threadline schema install --audit-schema audit --audit-owner-role audit_owner --audit-reader-role audit_reader --audit-retention-role audit_retention --audit-writer-role audit_writer
             """);
         app.SetHandler(command, async (context, cancellationToken) =>
         {
-            var target = context.Value(toVersion);
             var schemaOptions = context.AuditSchemaWith(roles);
             var installer = new SchemaInstaller(schemaOptions);
             await using var db = await context.OpenAsync(cancellationToken);
@@ -55,34 +53,40 @@ internal static class SchemaCommands
             if (context.Value(dryRun))
             {
                 var installed = await installer.GetInstalledVersionAsync(db, cancellationToken);
-                var to = target ?? latest;
                 if (installed > latest)
                 {
                     throw new CliException(ExitCodes.Refused, $"The database has Threadline schema version {installed}, newer than this tool knows ({latest}).", "Upgrade the threadline tool.");
                 }
 
-                var script = installed >= to ? null : installer.GetScript(installed, to);
+                if (installed is > 0 and < SchemaInstaller.BaselineVersion)
+                {
+                    throw new CliException(ExitCodes.Refused, PreReleaseMessage(installed, schemaOptions.Schema), PreReleaseHint);
+                }
+
+                var script = installer.GetScript(installed);
                 if (context.Json)
                 {
-                    context.WriteJson(new { ok = true, dryRun = true, auditSchema = schemaOptions.Schema, installedVersion = installed, targetVersion = to, script });
+                    context.WriteJson(new { ok = true, dryRun = true, auditSchema = schemaOptions.Schema, installedVersion = installed, targetVersion = latest, script });
                 }
                 else
                 {
-                    context.Out.Write(script ?? $"-- The database is at Threadline schema version {installed}; nothing to apply for target version {to}.{Environment.NewLine}");
-                    context.Err.WriteLine($"Dry run: this is the SQL from version {installed} to {Math.Max(installed, to)}; nothing was applied. Run without --dry-run to apply it.");
+                    context.Out.Write(script);
+                    context.Err.WriteLine(installed == latest
+                        ? $"Dry run: the database is at version {latest}; this is the SQL that re-applies the function definitions; nothing was applied. Run without --dry-run to apply it."
+                        : $"Dry run: this is the SQL from version {installed} to {latest}; nothing was applied. Run without --dry-run to apply it.");
                 }
 
                 return ExitCodes.Success;
             }
 
-            var result = await installer.InstallAsync(db, target, cancellationToken);
+            var result = await installer.InstallAsync(db, cancellationToken);
             if (context.Json)
             {
                 context.WriteJson(new { ok = true, auditSchema = schemaOptions.Schema, previousVersion = result.PreviousVersion, currentVersion = result.CurrentVersion, applied = result.Applied });
             }
             else if (result.Applied.Count == 0)
             {
-                context.Out.WriteLine($"The Threadline schema is already at version {result.CurrentVersion} in schema {schemaOptions.Schema}; nothing to apply.");
+                context.Out.WriteLine($"The Threadline schema is already at version {result.CurrentVersion} in schema {schemaOptions.Schema}; the function definitions were re-applied, nothing else to apply.");
             }
             else
             {
@@ -96,32 +100,38 @@ internal static class SchemaCommands
         return command;
     }
 
+    private const string PreReleaseHint = "Export any audit history you need, drop the audit schema and run 'threadline schema install' again.";
+
+    private static string PreReleaseMessage(int installed, string schema) =>
+        $"The database has Threadline schema version {installed} in schema {schema}, a pre-release layout: versions 1 to {SchemaInstaller.BaselineVersion - 1} were never released, and this tool installs and upgrades from version {SchemaInstaller.BaselineVersion} on.";
+
     private static Command Script(CliApplication app, int latest)
     {
-        var from = Options.WholeNumber("--from", $"The version the database is at (0 = not installed, the default).", 0, latest);
-        var to = Options.WholeNumber("--to", $"The version to reach (1 to {latest}); default: the latest.", 1, latest);
+        var from = Options.WholeNumber("--from", $"The version the database is at: 0 = not installed (the default), or {SchemaInstaller.BaselineVersion} to {latest}.", 0, latest);
         var roles = AuditRoleOptions.All();
-        var command = new Command("script", """
-            Print the SQL that upgrades the audit schema from one version to another, for review or for another
-            migration tool (Flyway, Liquibase, EF Core migrations, plain psql). Needs no database connection.
+        var command = new Command("script", $"""
+            Print the SQL that installs the audit schema or upgrades it from an installed version to version {latest},
+            for review or for another migration tool (Flyway, Liquibase, EF Core migrations, plain psql). It always
+            ends with the current definition of every function, so --from {latest} prints just those. Needs no
+            database connection.
             """)
-        { from, to };
+        { from };
         roles.AddTo(command);
-        app.SetExamples(command, """
+        app.SetExamples(command, $"""
               threadline schema script > threadline.sql
-              threadline schema script --from 1 --to 2 | psql "$DIRECT_URL"
+              threadline schema script --from {latest} | psql "$DIRECT_URL"
               threadline schema script --audit-schema audit > audit.sql
             """);
         app.SetHandler(command, (context, _) =>
         {
             var fromVersion = context.Value(from) ?? 0;
-            var toVersion = context.Value(to) ?? latest;
-            if (fromVersion > toVersion)
+            if (fromVersion is > 0 and < SchemaInstaller.BaselineVersion)
             {
-                throw new UsageException($"--from {fromVersion} is after --to {toVersion}: a script only upgrades (downgrades are not supported).");
+                throw new UsageException($"--from {fromVersion}: versions 1 to {SchemaInstaller.BaselineVersion - 1} were never released, and a script starts from 0 (not installed) or from {SchemaInstaller.BaselineVersion} to {latest}.");
             }
 
-            var script = new SchemaInstaller(context.AuditSchemaWith(roles)).GetScript(fromVersion, toVersion);
+            var toVersion = latest;
+            var script = new SchemaInstaller(context.AuditSchemaWith(roles)).GetScript(fromVersion);
             if (context.Json)
             {
                 context.WriteJson(new { ok = true, fromVersion, toVersion, script });
@@ -159,6 +169,7 @@ internal static class SchemaCommands
                 {
                     0 when elsewhere.Count > 0 => $"The Threadline schema is not installed in schema {schema} ({context.AuditSchemaSource}) of database {db.Database}, but in schema {string.Join(", ", elsewhere)}: give {AuditSchemaOption.Name} {elsewhere[0]}.",
                     0 => $"The Threadline schema is not installed in schema {schema} of database {db.Database} (latest version: {latest}). Run 'threadline schema install'.",
+                    _ when installed < SchemaInstaller.BaselineVersion => PreReleaseMessage(installed, schema) + " " + PreReleaseHint,
                     _ when installed < latest => $"Threadline schema version {installed} is installed in schema {schema} of database {db.Database}; version {latest} is available: run 'threadline schema install' to upgrade.",
                     _ when installed > latest => $"Threadline schema version {installed} is installed in schema {schema} of database {db.Database}, newer than this tool knows ({latest}): upgrade the tool.",
                     _ => $"Threadline schema version {installed} is installed in schema {schema} of database {db.Database} (up to date).",

@@ -77,19 +77,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
     public async Task<string> GetEnableScriptAsync(NpgsqlConnection connection, TableCaptureOptions options, CancellationToken cancellationToken = default)
     {
         var table = await DescribeAsync(connection, options.Schema, options.Table, cancellationToken).ConfigureAwait(false);
-        return CaptureSqlGenerator.EnableSql(table, options, Options, await HasActorColumnsAsync(connection, null, cancellationToken).ConfigureAwait(false));
-    }
-
-    /// <summary>
-    /// Whether the installed audit schema has the actor columns on changes (version 12). Capture enabled on an older
-    /// install, before its upgrade, is generated without them and keeps working after the upgrade.
-    /// </summary>
-    internal async Task<bool> HasActorColumnsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'actor_id' AND NOT attisdropped)", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = Names.Changes });
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return CaptureSqlGenerator.EnableSql(table, options, Options);
     }
 
     /// <summary>Enables capture on a table, or applies new options to it. Rerunning with the same options is harmless.</summary>
@@ -98,7 +86,7 @@ public sealed class CaptureManager(ThreadlineSchemaOptions? options = null)
         ArgumentNullException.ThrowIfNull(options);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var table = await DescribeAsync(connection, options.Schema, options.Table, cancellationToken).ConfigureAwait(false);
-        var sql = CaptureSqlGenerator.EnableSql(table, options, Options, await HasActorColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false));
+        var sql = CaptureSqlGenerator.EnableSql(table, options, Options);
         await using (var command = new NpgsqlCommand(sql, connection, transaction))
         {
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

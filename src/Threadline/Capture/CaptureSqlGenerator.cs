@@ -118,17 +118,10 @@ public static class CaptureSqlGenerator
     }
 
     /// <summary>The capture DDL and its registration, validated against the table as the catalog describes it.</summary>
-    public static string EnableSql(TableDefinition table, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions) =>
-        EnableSql(table, options, schemaOptions, actorColumns: true);
-
-    /// <summary>
-    /// The same, for an audit schema with or without the actor columns on changes (version 12): capture enabled on an
-    /// older install, before its upgrade, is written in the earlier format and keeps working after it.
-    /// </summary>
-    internal static string EnableSql(TableDefinition table, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions, bool actorColumns)
+    public static string EnableSql(TableDefinition table, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
     {
         var keys = Validate(table, options, schemaOptions);
-        return Generate(table, keys, options, schemaOptions, actorColumns) + "\n" + RegisterSql(table, keys, options, schemaOptions);
+        return Generate(table, keys, options, schemaOptions) + "\n" + RegisterSql(table, keys, options, schemaOptions);
     }
 
     /// <summary>
@@ -142,7 +135,7 @@ public static class CaptureSqlGenerator
         ValidateOptions(options, keys, schemaOptions);
         var named = keys.Concat(options.Exclude).Concat(options.Mask).Distinct(StringComparer.Ordinal).ToArray();
         var table = new TableDefinition(options.Schema, options.Table, named, keys);
-        return CatalogGuardSql(table) + "\n" + Generate(table, keys, options, schemaOptions, actorColumns: true) + "\n" + RegisterSql(table, keys, options, schemaOptions);
+        return CatalogGuardSql(table) + "\n" + Generate(table, keys, options, schemaOptions) + "\n" + RegisterSql(table, keys, options, schemaOptions);
     }
 
     /// <summary>Disables capture and forgets the table's options. Its audit history stays.</summary>
@@ -205,12 +198,12 @@ public static class CaptureSqlGenerator
     /// Records the current image of every row as a 'baseline' change in the current transaction, so point-in-time
     /// queries work from the moment capture starts. Same key and redaction as the capture function.
     /// </summary>
-    internal static string BaselineSql(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions, bool actorColumns = true)
+    internal static string BaselineSql(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
     {
         var s = AuditSchemaNames.For(schemaOptions).Schema;
         var images = new RowImages(keys, options);
         const string alias = "threadline_baseline_row";
-        var transaction = new TransactionSql(s, SqlIdentifier.Literal($"{table.Schema}.{table.Table}"), "false", actorColumns);
+        var transaction = new TransactionSql(s, SqlIdentifier.Literal($"{table.Schema}.{table.Table}"), "false");
         return $"""
             {transaction.With}
             INSERT INTO {s}.changes ({transaction.Columns}, table_schema, table_name, op, row_key, data_after, captured_at)
@@ -301,30 +294,24 @@ public static class CaptureSqlGenerator
     }
 
     /// <summary>
-    /// How a capture statement gets its transaction row. With the actor columns (version 12): one call whose id and
-    /// actor feed every row, made when the first row is written (a materialized CTE runs only when read, and the scalar
-    /// subqueries read it at their first evaluation), so a statement that changed no row creates no transaction row.
-    /// Without them: the earlier uncorrelated scalar subquery, which PostgreSQL also runs once, at the first row.
+    /// How a capture statement gets its transaction row: one call whose id and actor feed every row, made when the first
+    /// row is written (a materialized CTE runs only when read, and the scalar subqueries read it at their first
+    /// evaluation), so a statement that changed no row creates no transaction row.
     /// </summary>
-    private sealed class TransactionSql(string schema, string tableLiteral, string requireActor, bool actorColumns)
+    private sealed class TransactionSql(string schema, string tableLiteral, string requireActor)
     {
-        public string With => actorColumns
-            ? $"WITH threadline_tx AS MATERIALIZED (SELECT {schema}.ensure_transaction_actor({tableLiteral}, {requireActor}) AS tx)"
-            : "";
+        public string With => $"WITH threadline_tx AS MATERIALIZED (SELECT {schema}.ensure_transaction_actor({tableLiteral}, {requireActor}) AS tx)";
 
-        public string Columns => actorColumns ? "transaction_id, actor_type, actor_id" : "transaction_id";
+        public string Columns => "transaction_id, actor_type, actor_id";
 
-        public string Values => actorColumns
-            ? "(SELECT (threadline_tx.tx).id FROM threadline_tx), (SELECT (threadline_tx.tx).actor_type FROM threadline_tx), (SELECT (threadline_tx.tx).actor_id FROM threadline_tx)"
-            : $"(SELECT {schema}.ensure_transaction({tableLiteral}, {requireActor}))";
+        public string Values => "(SELECT (threadline_tx.tx).id FROM threadline_tx), (SELECT (threadline_tx.tx).actor_type FROM threadline_tx), (SELECT (threadline_tx.tx).actor_id FROM threadline_tx)";
 
         /// <summary>A statement with no rows to read (TRUNCATE): the call in FROM, followed by <paramref name="rest"/>.</summary>
-        public string SingleRow(string rest) => actorColumns
-            ? $"SELECT x.id, x.actor_type, x.actor_id, {rest} FROM {schema}.ensure_transaction_actor({tableLiteral}, {requireActor}) x"
-            : $"SELECT {schema}.ensure_transaction({tableLiteral}, {requireActor}), {rest}";
+        public string SingleRow(string rest) =>
+            $"SELECT x.id, x.actor_type, x.actor_id, {rest} FROM {schema}.ensure_transaction_actor({tableLiteral}, {requireActor}) x";
     }
 
-    private static string Generate(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions, bool actorColumns)
+    private static string Generate(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
     {
         var s = AuditSchemaNames.For(schemaOptions).Schema;
         var target = SqlIdentifier.Qualified(table.Schema, table.Table);
@@ -345,7 +332,7 @@ public static class CaptureSqlGenerator
             ? "u.before_row -> e.key"
             : $"CASE WHEN e.key = ANY ({maskArray}) THEN {placeholder} ELSE u.before_row -> e.key END";
         var noOpFilter = options.RecordNoOpUpdates ? "" : "\n                     WHERE d.fields IS NOT NULL";
-        var tx = new TransactionSql(s, qualifiedLiteral, requireActor, actorColumns);
+        var tx = new TransactionSql(s, qualifiedLiteral, requireActor);
         var anonymousCheck = options.RequireActor && !options.AllowAnonymous ? AnonymousCheckSql(s, qualifiedLiteral) : "";
 
         return $"""

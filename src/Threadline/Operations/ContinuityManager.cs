@@ -117,14 +117,13 @@ public sealed class ContinuityManager(ThreadlineSchemaOptions? options = null)
             await ExecuteAsync(connection, transaction, $"LOCK TABLE {SqlIdentifier.Qualified(options.Schema, options.Table)} IN SHARE MODE", cancellationToken).ConfigureAwait(false);
             var table = await capture.DescribeAsync(connection, options.Schema, options.Table, cancellationToken).ConfigureAwait(false);
             var keys = CaptureSqlGenerator.Validate(table, options, _options);
-            var actorColumns = await capture.HasActorColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, CaptureSqlGenerator.EnableSql(table, options, _options, actorColumns), cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, CaptureSqlGenerator.EnableSql(table, options, _options), cancellationToken).ConfigureAwait(false);
             long rows = 0;
             long? transactionId = null;
             if (baseline)
             {
                 await transaction.SetAuditContextAsync(new AuditContext(BaselineActor) { Source = "baseline" }, cancellationToken).ConfigureAwait(false);
-                await using var insert = new NpgsqlCommand(CaptureSqlGenerator.BaselineSql(table, keys, options, _options, actorColumns), connection, transaction);
+                await using var insert = new NpgsqlCommand(CaptureSqlGenerator.BaselineSql(table, keys, options, _options), connection, transaction);
                 rows = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 await using var id = new NpgsqlCommand($"SELECT {AuditSchemaNames.For(_options).CurrentTransactionId}()", connection, transaction);
                 transactionId = await id.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as long?;

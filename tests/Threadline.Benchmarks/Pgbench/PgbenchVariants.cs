@@ -12,10 +12,8 @@ public static class PgbenchVariants
         new(PgbenchVariant.BaselineName, "No trigger.", (_, _) => Task.CompletedTask, null),
         new("threadline", "Current capture, installed by this build's SchemaInstaller + CaptureManager.EnableAsync (default options).",
             InstallCurrentAsync, AuditStore.ThreadlineSchema),
-        new("threadline-unbound", "The current capture without the check that a context was set by its own transaction (schema up to the version before context_bound_to_transaction): what the binding costs.",
-            InstallUnboundAsync, AuditStore.ThreadlineSchema),
-        new("threadline-v010", "The capture as of schema version 10, before the ascending time indexes and the actor on change rows: this build's installer stopped at version 10, and the capture CaptureManager generates for it.",
-            InstallVersion10Async, AuditStore.ThreadlineSchema),
+        new("threadline-v012-scripts", "Schema version 12 as the old version scripts V001-V012 installed it (the frozen tests/Threadline.IntegrationTests/Schema/v012-install.sql) with the capture CaptureManager generates: the \"before\" of the collapse into one baseline and one file per function (issue 24).",
+            InstallV012ScriptsAsync, AuditStore.ThreadlineSchema),
         new("threadline-v005", "Frozen copy of the capture as of schema version 5 (Pgbench/threadline-v005.sql), for before/after comparisons.",
             FrozenCapture.ApplyAsync, AuditStore.ThreadlineSchema),
         new("threadline-masked", $"The current capture (as `threadline`) of a table with one masked ({string.Join(", ", RecordV1Capture.MaskedColumns)}) and one excluded ({string.Join(", ", RecordV1Capture.ExcludedColumns)}) column.",
@@ -33,7 +31,7 @@ public static class PgbenchVariants
     ];
 
     /// <summary>What runs without <c>--variants</c>: the designs, not the cost-split variants (those are asked for by name).</summary>
-    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only" or "threadline-unbound" or "threadline-v005" or "threadline-masked" or "record-v1" or "record-v1-masked")).ToList();
+    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only" or "threadline-v005" or "threadline-masked" or "record-v1" or "record-v1-masked")).ToList();
 
     public static async Task InstallCurrentAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -49,18 +47,16 @@ public static class PgbenchVariants
             new TableCaptureOptions(ItemsTable.Name) { Mask = RecordV1Capture.MaskedColumns, Exclude = RecordV1Capture.ExcludedColumns }, cancellationToken);
     }
 
-    /// <summary>The schema as it was before contexts were bound to their transaction; the same capture trigger.</summary>
-    public static async Task InstallUnboundAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>The frozen install of the old version scripts (embedded as v012-install.sql) and the current capture on it.</summary>
+    public static async Task InstallV012ScriptsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var binding = SchemaInstaller.Migrations.Single(m => m.Name.Contains("context_bound_to_transaction", StringComparison.Ordinal));
-        await new SchemaInstaller().InstallAsync(connection, binding.Version - 1, cancellationToken);
-        await new CaptureManager().EnableAsync(connection, new TableCaptureOptions(ItemsTable.Name), cancellationToken);
-    }
+        await using (var stream = typeof(PgbenchVariants).Assembly.GetManifestResourceStream("v012-install.sql")
+            ?? throw new InvalidOperationException("Embedded resource v012-install.sql is missing."))
+        using (var reader = new StreamReader(stream))
+        {
+            await Sql.ExecuteAsync(connection, await reader.ReadToEndAsync(cancellationToken), cancellationToken);
+        }
 
-    /// <summary>Schema version 10 and its capture: the "before" of versions 11 and 12 in the same run.</summary>
-    public static async Task InstallVersion10Async(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await new SchemaInstaller().InstallAsync(connection, 10, cancellationToken);
         await new CaptureManager().EnableAsync(connection, new TableCaptureOptions(ItemsTable.Name), cancellationToken);
     }
 

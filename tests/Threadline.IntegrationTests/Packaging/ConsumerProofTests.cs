@@ -145,8 +145,12 @@ public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelp
             var metadata = pe.GetMetadataReader();
             var resources = metadata.ManifestResources.Select(h => metadata.GetString(metadata.GetManifestResource(h).Name)).ToList();
             var migrations = Directory.EnumerateFiles(Path.Combine(root, "src", "Threadline", "Sql"), "V*.sql").Select(f => Path.GetFileName(f)).ToList();
-            Assert.Equal(SchemaInstaller.LatestVersion, migrations.Count);
+            Assert.Equal(SchemaInstaller.Migrations.Count, migrations.Count);
             Assert.All(migrations, m => Assert.Contains(resources, r => r.EndsWith("." + m, StringComparison.Ordinal)));
+            // Every function file and the order they are applied in ship too.
+            var functions = Directory.EnumerateFiles(Path.Combine(root, "src", "Threadline", "Sql", "Functions")).Select(f => Path.GetFileName(f)).ToList();
+            Assert.Equal(SchemaInstaller.Functions.Count + 1, functions.Count);
+            Assert.All(functions, f => Assert.Contains(resources, r => r == "Threadline.Sql.Functions." + f));
         }
     }
 

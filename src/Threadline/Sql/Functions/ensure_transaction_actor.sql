@@ -1,38 +1,11 @@
--- Threadline audit schema, version 12: the actor on every change row.
---
--- "What did this user change?" was a walk over the newest changes, probing each one's transaction for the actor: the
--- rarer the actor, the longer the walk (199 ms p95 at 5 million changes, docs/benchmarks.md). With the actor copied
--- onto each change, a page is one range of changes_actor_idx. The transaction row stays the record of attribution
--- (and what the seals hash); the copy is kept equal to it: the capture writes it from the transaction's actor, a late
--- context that attributes a transaction updates its earlier changes, and `verify integrity` reports a change whose
--- actor differs from its transaction's.
---
--- Changes written before this version are not rewritten: an UPDATE of the whole history would replace every change
--- row's xmin, which the completeness check matches against the data rows' (CompletenessSql), and double the table
--- until vacuum. They keep no copy; settings records the newest of them, and the by-actor filter reads them through
--- their transactions, after the copies (AuditSql): exact for both, and as fast as before only for the old rows.
-
-ALTER TABLE {{schema}}.changes ADD COLUMN actor_type text, ADD COLUMN actor_id text;
-
--- Every capture waits for this migration's lock on changes, so no change without a copy can follow these values.
-ALTER TABLE {{schema}}.settings
-    ADD COLUMN uncopied_actor_max_id bigint,
-    ADD COLUMN uncopied_actor_max_captured_at timestamptz;
-COMMENT ON COLUMN {{schema}}.settings.uncopied_actor_max_id IS
-    'The newest change written before schema version 12, which has no copy of its actor (NULL: none).';
-UPDATE {{schema}}.settings
-   SET uncopied_actor_max_id = (SELECT max(c.id) FROM {{schema}}.changes c),
-       uncopied_actor_max_captured_at = (SELECT max(c.captured_at) FROM {{schema}}.changes c);
-
--- By actor id (and type), newest first; changes without an actor id (no context, anonymous) are not indexed.
-CREATE INDEX changes_actor_idx ON {{schema}}.changes (actor_id, actor_type, captured_at, id)
-    WHERE actor_id IS NOT NULL;
-
--- What the capture needs from the transaction row: its id and its actor.
-CREATE TYPE {{schema}}.capture_transaction AS (id bigint, actor_type text, actor_id text);
-
--- ensure_transaction of version 8, returning the actor with the id.
-CREATE FUNCTION {{schema}}.ensure_transaction_actor(p_table text, p_require_actor boolean) RETURNS {{schema}}.capture_transaction
+-- The capture's entry point: finds or creates the current transaction's audit row and returns its id and actor, which
+-- the capture copies onto each change row. A context is used only when it carries this transaction's stamp
+-- (docs/capture.md, "A context belongs to one transaction"); a stale or unstamped one is recorded in refused_context,
+-- or refused (TL001) where an actor is required. One transaction, one actor: a different attribution later in the same
+-- transaction is refused (TL002); a context that arrives after an unattributed write attributes the transaction and
+-- its earlier change rows. The transaction-local hint threadline.captured ('<txid>/<context text>') only selects the
+-- lookup; it is never trusted for attribution.
+CREATE OR REPLACE FUNCTION {{schema}}.ensure_transaction_actor(p_table text, p_require_actor boolean) RETURNS {{schema}}.capture_transaction
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     v_xid       xid8 := pg_current_xact_id();
@@ -73,7 +46,7 @@ BEGIN
 
     IF v_raw IS NOT NULL THEN
         v_stamp := NULLIF(current_setting('threadline.context_tx', true), '');
-        IF v_stamp IS DISTINCT FROM (extract(epoch FROM now()) * 1000000)::bigint::text THEN
+        IF v_stamp IS DISTINCT FROM {{schema}}.context_stamp() THEN
             v_refused := jsonb_build_object('reason', CASE WHEN v_stamp IS NULL THEN 'unstamped' ELSE 'stale' END,
                                             'context', left(v_raw, 2000));
         END IF;
@@ -202,28 +175,5 @@ BEGIN
 END
 $fn$;
 
--- Capture functions generated before version 12 call ensure_transaction and insert changes without the actor columns;
--- they keep working until capture is re-applied, and their rows still get the actor: the columns default to the
--- current transaction's actor, read from its transaction row (created by the same statement, before the rows).
--- Functions generated now name both columns, so the defaults cost them nothing.
-CREATE OR REPLACE FUNCTION {{schema}}.ensure_transaction(p_table text, p_require_actor boolean) RETURNS bigint
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
-    SELECT (x).id FROM (SELECT {{schema}}.ensure_transaction_actor(p_table, p_require_actor) AS x) s;
-$fn$;
-
-CREATE FUNCTION {{schema}}.transaction_actor(p_part text) RETURNS text
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
-    SELECT CASE p_part WHEN 'type' THEN t.actor_type ELSE t.actor_id END
-      FROM {{schema}}.transactions t
-     WHERE t.txid = pg_current_xact_id() AND t.started_at = now();
-$fn$;
-
-ALTER TABLE {{schema}}.changes
-    ALTER COLUMN actor_type SET DEFAULT {{schema}}.transaction_actor('type'),
-    ALTER COLUMN actor_id SET DEFAULT {{schema}}.transaction_actor('id');
-
-ALTER TYPE {{schema}}.capture_transaction OWNER TO {{owner}};
 ALTER FUNCTION {{schema}}.ensure_transaction_actor(text, boolean) OWNER TO {{owner}};
-ALTER FUNCTION {{schema}}.transaction_actor(text) OWNER TO {{owner}};
 REVOKE ALL ON FUNCTION {{schema}}.ensure_transaction_actor(text, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION {{schema}}.transaction_actor(text) FROM PUBLIC;

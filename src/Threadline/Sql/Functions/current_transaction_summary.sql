@@ -1,8 +1,7 @@
--- Threadline audit schema, version 7: what the audit span of a transaction reports (docs/telemetry.md).
--- The writer role cannot read the audit tables; this returns only the current transaction's audit id, the tables it
--- changed and its change count: no actor, no ids from the context, no row data.
-
-CREATE FUNCTION {{schema}}.current_transaction_summary(OUT transaction_id bigint, OUT tables text[], OUT changes bigint)
+-- What the audit span of a transaction reports (docs/telemetry.md). The writer role cannot read the audit tables; this
+-- returns only the current transaction's audit id, the tables it changed and its change count: no actor, no ids from
+-- the context, no row data.
+CREATE OR REPLACE FUNCTION {{schema}}.current_transaction_summary(OUT transaction_id bigint, OUT tables text[], OUT changes bigint)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT t.id,
            array_agg(DISTINCT c.table_schema || '.' || c.table_name) FILTER (WHERE c.id IS NOT NULL),
