@@ -10,8 +10,8 @@ namespace Threadline.IntegrationTests;
 
 /// <summary>
 /// Managed PostgreSQL gives no superuser: its admin role has CREATEROLE and CREATEDB. Every operator step runs as such
-/// a role here, on a database it created itself: the CLI's <c>threadline schema install</c> (to version 11), the
-/// library's upgrade to the latest, capture, a sealed and verified trail, and an executed purge. Only the role itself is
+/// a role here, on a database it created itself: the CLI's <c>threadline schema install</c>, the
+/// library's upgrade run (every function file applied again), capture, a sealed and verified trail, and an executed purge. Only the role itself is
 /// made by the fixture's superuser, as a service's control plane makes it. Role names are unique to the run, since the
 /// fixture's cluster already has the default threadline_* roles (made by a superuser).
 /// </summary>
@@ -49,13 +49,14 @@ public sealed class ManagedPostgresTests(DatabaseFixture platform)
             connection.Database = database;
             var cs = connection.ConnectionString;
             CliRunner.Expect(await CliRunner.RunAsync(
-                "schema", "install", "--to-version", "11", "--connection", cs,
+                "schema", "install", "--connection", cs,
                 "--audit-owner-role", options.OwnerRole, "--audit-reader-role", options.ReaderRole,
                 "--audit-retention-role", options.RetentionRole, "--audit-writer-role", options.WriterRole), 0);
 
             await using var db = await OpenAsync(cs);
+            // An upgrade run: every function file is applied again, which needs the owner's rights the admin took.
             var upgrade = await new SchemaInstaller(options).InstallAsync(db);
-            Assert.Equal((11, SchemaInstaller.LatestVersion), (upgrade.PreviousVersion, upgrade.CurrentVersion));
+            Assert.Equal((SchemaInstaller.LatestVersion, SchemaInstaller.LatestVersion), (upgrade.PreviousVersion, upgrade.CurrentVersion));
             // The installer made the admin a member of the owner role it created; the schema and its tables belong to that role.
             Assert.True(await AuditRows.ScalarAsync<bool>(db, "SELECT pg_has_role(current_user, $1, 'MEMBER')", options.OwnerRole));
             Assert.Equal(options.OwnerRole, await AuditRows.ScalarAsync<string>(db, "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'threadline'"));

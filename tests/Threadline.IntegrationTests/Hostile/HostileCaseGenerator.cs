@@ -159,7 +159,12 @@ public sealed class HostileCaseGenerator(FuzzTargets t, int seed)
             }
 
             var oddSubject = credential.Name.Contains("subject", StringComparison.Ordinal);
-            IReadOnlySet<int> Write(int ok) => Statuses(credential.Grant, kestrel, none: 401, authenticated: ok, auditor: ok, alsoWhenValid: oddSubject ? 400 : null);
+            // A validly signed token without a subject names nobody: the default resolver makes it the anonymous actor,
+            // and the strict posts table refuses an anonymous write (TL003), answered 401. Reads and no-op deletes pass.
+            var namesNobody = credential.Name == "no subject";
+            IReadOnlySet<int> Write(int ok, bool writes = false) => namesNobody && writes
+                ? Set(401)
+                : Statuses(credential.Grant, kestrel, none: 401, authenticated: ok, auditor: ok, alsoWhenValid: oddSubject ? 400 : null);
             Add(new(0, "credentials", Posts, "GET", $"/posts/{t.CanaryPostId}", $"Authorization: {credential.Name}")
             {
                 Headers = Auth(credential.Value),
@@ -174,7 +179,7 @@ public sealed class HostileCaseGenerator(FuzzTargets t, int seed)
                 KestrelMayReject = kestrel,
                 Body = Json($"{{\"title\":\"credential check {credential.Name}\",\"body\":\"x\"}}"),
                 ContentType = "application/json",
-                Expected = Write(201),
+                Expected = Write(201, writes: true),
             });
             Add(new(0, "credentials", Posts, "PUT", $"/posts/{t.VictimPostId}", $"Authorization: {credential.Name}")
             {
@@ -183,7 +188,7 @@ public sealed class HostileCaseGenerator(FuzzTargets t, int seed)
                 KestrelMayReject = kestrel,
                 Body = Json($"{{\"title\":\"overwritten by {credential.Name}\"}}"),
                 ContentType = "application/json",
-                Expected = Write(200),
+                Expected = Write(200, writes: true),
             });
             // Refused callers aim at the canary itself (it must survive); accepted ones at a post that does not exist.
             var deleteTarget = credential.Grant == Grant.None ? t.CanaryPostId : Missing;
