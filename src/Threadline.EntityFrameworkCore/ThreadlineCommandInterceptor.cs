@@ -22,6 +22,12 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor,
     /// <summary>The audit schema this context writes to (RecordThreadlineActionAsync finds it here).</summary>
     internal AuditSchemaNames Names { get; } = AuditSchemaNames.For(schema);
 
+    /// <summary>The audit schema's options (RecordThreadlineActionWithSummaryAsync passes them on).</summary>
+    internal ThreadlineSchemaOptions? Schema => schema;
+
+    /// <summary>Shared with the transaction interceptor (RecordThreadlineActionWithSummaryAsync hands it the summary).</summary>
+    internal StampedTransactions Stamped => stamped;
+
     /// <summary>
     /// Stamps the command before EF Core runs it when a context is current and the command may write: outside a transaction
     /// the command is prefixed with <c>CALL threadline.set_context(...)</c>; inside one, the transaction is stamped once
@@ -161,8 +167,14 @@ public sealed class ThreadlineCommandInterceptor(IAuditContextAccessor accessor,
     /// </summary>
     private (DbTransaction Transaction, AuditContext Context)? Prefix(DbCommand command)
     {
+        var mayWrite = SqlStatementKind.MayWrite(command.CommandText);
+        if (mayWrite && command.Transaction is { } writing)
+        {
+            stamped.Wrote(writing);
+        }
+
         var context = accessor.Current;
-        if (context is null || !SqlStatementKind.MayWrite(command.CommandText))
+        if (context is null || !mayWrite)
         {
             return null;
         }

@@ -65,7 +65,8 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
 
     /// <summary>
     /// Starts the <c>threadline.audit</c> span before a stamped transaction commits, while the <c>Threadline</c> source is
-    /// traced; it reads the transaction's audit summary in the same transaction.
+    /// traced. It reads the transaction's audit summary in the same transaction, unless the summary read with its action
+    /// (<see cref="ThreadlineActionExtensions.RecordThreadlineActionWithSummaryAsync"/>) is still current: then no query.
     /// </summary>
     /// <param name="transaction">The transaction about to commit.</param>
     /// <param name="eventData">EF Core's event data (not used).</param>
@@ -73,7 +74,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
     /// <returns><paramref name="result"/>.</returns>
     public override InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
-        if (stamped.IsStamped(transaction) && AuditSpan.Start((NpgsqlTransaction)transaction, auditUrlTemplate, schema) is { } span)
+        if (stamped.IsStamped(transaction) && (stamped.TryTakeSummary(transaction, out var summary) ? StartFrom(summary) : AuditSpan.Start((NpgsqlTransaction)transaction, auditUrlTemplate, schema)) is { } span)
         {
             _auditSpans.AddOrUpdate(transaction, span);
         }
@@ -83,7 +84,8 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
 
     /// <summary>
     /// Starts the <c>threadline.audit</c> span before a stamped transaction commits, while the <c>Threadline</c> source is
-    /// traced; it reads the transaction's audit summary in the same transaction.
+    /// traced. It reads the transaction's audit summary in the same transaction, unless the summary read with its action
+    /// (<see cref="ThreadlineActionExtensions.RecordThreadlineActionWithSummaryAsync"/>) is still current: then no query.
     /// </summary>
     /// <param name="transaction">The transaction about to commit.</param>
     /// <param name="eventData">EF Core's event data (not used).</param>
@@ -92,7 +94,7 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
     /// <returns><paramref name="result"/>.</returns>
     public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
     {
-        if (stamped.IsStamped(transaction) && await AuditSpan.StartAsync((NpgsqlTransaction)transaction, auditUrlTemplate, schema, cancellationToken).ConfigureAwait(false) is { } span)
+        if (stamped.IsStamped(transaction) && (stamped.TryTakeSummary(transaction, out var summary) ? StartFrom(summary) : await AuditSpan.StartAsync((NpgsqlTransaction)transaction, auditUrlTemplate, schema, cancellationToken).ConfigureAwait(false)) is { } span)
         {
             _auditSpans.AddOrUpdate(transaction, span);
         }
@@ -228,6 +230,9 @@ public sealed class ThreadlineTransactionInterceptor(IAuditContextAccessor acces
 
         span.Dispose();
     }
+
+    private Activity? StartFrom(AuditTransactionSummary? summary) =>
+        summary is null ? null : AuditSpan.Start(summary, auditUrlTemplate);
 
     private void RequireTransaction(DbContext? context)
     {

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Threadline.EntityFrameworkCore;
 using Threadline.Platform.Posts;
-using Threadline.Schema;
 
 namespace Threadline.Platform.PostsApi;
 
@@ -53,6 +52,7 @@ public static class PostsEndpoints
             await db.SaveChangesAsync(cancellationToken);
             db.EnqueuePostChanged(post.Id, audit.Current);
             await db.SaveChangesAsync(cancellationToken);
+            return true;
         }, cancellationToken);
 
         faults.AfterCommit(http);
@@ -77,13 +77,14 @@ public static class PostsEndpoints
                 post = await db.Posts.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
                 if (post is null)
                 {
-                    return;
+                    return false;
                 }
 
                 post.Title = request.Title!;
                 post.Body = request.Body ?? "";
                 db.EnqueuePostChanged(post.Id, audit.Current);
                 await db.SaveChangesAsync(cancellationToken);
+                return true;
             }, cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
@@ -109,6 +110,7 @@ public static class PostsEndpoints
         var auditTransactionId = await InAuditedTransactionAsync(db, PostActions.Delete, async () =>
         {
             deleted = await db.Posts.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken);
+            return deleted > 0;
         }, cancellationToken);
 
         if (deleted == 0)
@@ -126,22 +128,23 @@ public static class PostsEndpoints
         return post is null ? NotFound(id) : TypedResults.Ok(ToResponse(post, null));
     }
 
-    private static readonly string CurrentTransactionIdSql = $"SELECT {AuditSchemaNames.Default.CurrentTransactionId}() AS \"Value\"";
-
     /// <summary>
     /// Runs the writes in one transaction with the semantic action they stand for, and returns the audit transaction
-    /// id they produced (null when nothing was written, in which case no action is recorded either).
+    /// id they produced (null when nothing was written, in which case no action is recorded either). The writes say
+    /// whether they wrote; the action's statement returns the audit transaction id with it, and the audit span at the
+    /// commit reuses that summary: context, writes, action, commit, and no read of the id on its own (issue 26; the
+    /// dashboard test counts the round trips).
     /// </summary>
-    private static async Task<long?> InAuditedTransactionAsync(PostsDbContext db, string action, Func<Task> writes, CancellationToken cancellationToken)
+    private static async Task<long?> InAuditedTransactionAsync(PostsDbContext db, string action, Func<Task<bool>> writes, CancellationToken cancellationToken)
     {
+        // Any failure rolls the whole transaction back, so EF's savepoint around each SaveChanges (SAVEPOINT and RELEASE,
+        // two round trips per SaveChanges) would protect nothing.
+        db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await writes();
-        var auditTransactionId = await db.Database
-            .SqlQueryRaw<long?>(CurrentTransactionIdSql)
-            .SingleAsync(cancellationToken);
-        if (auditTransactionId is not null)
+        long? auditTransactionId = null;
+        if (await writes())
         {
-            await db.Database.RecordThreadlineActionAsync(action, cancellationToken: cancellationToken);
+            auditTransactionId = (await db.Database.RecordThreadlineActionWithSummaryAsync(action, cancellationToken: cancellationToken)).TransactionId;
         }
 
         await transaction.CommitAsync(cancellationToken);

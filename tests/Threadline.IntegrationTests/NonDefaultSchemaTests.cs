@@ -122,6 +122,16 @@ public sealed class NonDefaultSchemaTests(DatabaseFixture platform)
             await batch.ExecuteNonQueryAsync();
         }
 
+        // The action with its summary reads audit_x's functions too; rolled back, it leaves nothing behind.
+        await using (var tx = await app.BeginAuditedTransactionAsync(new AuditContext(ActorRef.User("npgsql-carol"))))
+        {
+            await app.ExecAsync("INSERT INTO public.orders VALUES (3, 'rolled back')", tx);
+            var recorded = await tx.RecordActionWithSummaryAsync("orders.rolled-back", schema: AuditX);
+            Assert.Equal(["public.orders"], recorded.Transaction?.Tables);
+            Assert.Equal(1L, recorded.Transaction?.Changes);
+            await tx.RollbackAsync();
+        }
+
         Assert.Equal(1, spans.Count);
     }
 

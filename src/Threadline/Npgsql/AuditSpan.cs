@@ -8,8 +8,9 @@ namespace Threadline.Npgsql;
 /// <summary>
 /// The <c>threadline.audit</c> span: one per audited transaction, started just before its commit and ended with it. It
 /// names the audit transaction id, the tables changed and the change count, and optionally links to a page showing the
-/// transaction. It never carries the actor or any value (docs/telemetry.md). Costs one query per audited commit, and
-/// only while something listens to the <c>Threadline</c> source.
+/// transaction. It never carries the actor or any value (docs/telemetry.md). Started from a transaction it costs one
+/// query per audited commit, and only while something listens to the <c>Threadline</c> source; started from a summary the
+/// caller already has (<see cref="NpgsqlAuditExtensions.RecordActionWithSummaryAsync"/>) it costs none.
 /// </summary>
 public static class AuditSpan
 {
@@ -64,14 +65,28 @@ public static class AuditSpan
         return reader.Read() ? Start(reader, urlTemplate) : null;
     }
 
+    /// <summary>
+    /// Starts the span from a summary read earlier in the transaction, after its last write (for example with the action,
+    /// <see cref="NpgsqlAuditExtensions.RecordActionWithSummaryAsync"/>): no query. Null when nothing listens. End it
+    /// (Dispose) after the commit; on a failed commit set an error status first.
+    /// </summary>
+    /// <param name="summary">The transaction's audit summary, taken after its last write.</param>
+    /// <param name="urlTemplate">For example <c>https://admin.example/ui/transactions/{id}</c>; null for no link.</param>
+    /// <returns>The started span, or <see langword="null"/> when nothing listens.</returns>
+    public static Activity? Start(AuditTransactionSummary summary, string? urlTemplate = null)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return ThreadlineTelemetry.ActivitySource.HasListeners()
+            ? Start(summary.TransactionId, summary.Tables as string[] ?? [.. summary.Tables], summary.Changes, urlTemplate)
+            : null;
+    }
+
     private static NpgsqlCommand CreateSummaryCommand(NpgsqlTransaction transaction, ThreadlineSchemaOptions? schema) =>
         new($"SELECT transaction_id, tables, changes FROM {AuditSchemaNames.For(schema).CurrentTransactionSummary}()", transaction.Connection ?? throw new InvalidOperationException("The transaction is already completed."), transaction);
 
     // Without audited changes the function still returns its one row, all NULL.
-    private static Activity? Start(NpgsqlDataReader summary, string? urlTemplate) =>
-        summary.IsDBNull(0)
-            ? null
-            : Start(summary.GetInt64(0), summary.IsDBNull(1) ? [] : summary.GetFieldValue<string[]>(1), summary.GetInt64(2), urlTemplate);
+    private static Activity? Start(NpgsqlDataReader reader, string? urlTemplate) =>
+        AuditTransactionSummary.Read(reader, 0) is { } summary ? Start(summary, urlTemplate) : null;
 
     private static Activity? Start(long transactionId, string[] tables, long changes, string? urlTemplate)
     {

@@ -115,6 +115,42 @@ public static class NpgsqlAuditExtensions
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>
+    /// Records a semantic action like <see cref="RecordActionAsync"/> and, in the same statement, reads the transaction's
+    /// audit summary (<c>current_transaction_summary()</c>): the caller gets the audit transaction id without asking for it
+    /// again, and can start the audit span from it (<see cref="AuditSpan.Start(AuditTransactionSummary, string?)"/>) without a
+    /// query. Call it after the transaction's last write, so the summary counts every change.
+    /// </summary>
+    /// <param name="transaction">The transaction the action belongs to; its audit context must be set.</param>
+    /// <param name="name">What was done, e.g. <c>orders.refund</c>.</param>
+    /// <param name="status"><c>ok</c> or <c>error</c>.</param>
+    /// <param name="reason">Why, in the caller's words; optional.</param>
+    /// <param name="schema">The audit schema's options when it is not installed under the default name.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The action id and the transaction's audit summary (null when it captured no change yet).</returns>
+    public static async Task<RecordedAction> RecordActionWithSummaryAsync(this NpgsqlTransaction transaction, string name, string status = "ok", string? reason = null, ThreadlineSchemaOptions? schema = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var connection = transaction.Connection
+            ?? throw new InvalidOperationException("The transaction is already completed.");
+        await using var command = new NpgsqlCommand(RecordActionWithSummarySql(AuditSchemaNames.For(schema)), connection, transaction);
+        command.Parameters.AddRange(ActionParameters(name, status, reason));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("record_action returned no row.");
+        }
+
+        return new RecordedAction(reader.GetInt64(0), AuditTransactionSummary.Read(reader, 1));
+    }
+
+    /// <summary>
+    /// The action and the summary in one statement. The summary reports captured changes only, which record_action does not
+    /// add to, so it reads the same whichever function PostgreSQL evaluates first.
+    /// </summary>
+    private static string RecordActionWithSummarySql(AuditSchemaNames names) =>
+        $"SELECT a.id, s.transaction_id, s.tables, s.changes FROM {names.RecordAction}(@threadline_action_name, @threadline_action_status, @threadline_action_reason) AS a(id) LEFT JOIN {names.CurrentTransactionSummary}() AS s ON true";
+
     /// <summary>The parameters of <see cref="AuditSchemaNames.RecordActionSql"/>, validated: a name of 1 to 200 characters, status ok or error.</summary>
     public static NpgsqlParameter[] ActionParameters(string name, string status, string? reason)
     {

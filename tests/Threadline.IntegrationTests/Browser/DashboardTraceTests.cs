@@ -87,6 +87,101 @@ public sealed class DashboardTraceTests(DashboardPlatformFixture platform, Chrom
         Assert.Contains("threadline.audit", text, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 26: an audited POST costs posts-api at most 5 database round trips through PgBouncer, read from its Npgsql
+    /// spans in the dashboard's telemetry API: one span per command (BEGIN rides with the first, the context), and the
+    /// COMMIT, which has no span. The audit transaction id is read once, with the action, and the audit span needs no
+    /// query of its own.
+    /// </summary>
+    [Fact]
+    public async Task One_audited_post_costs_posts_api_at_most_five_database_round_trips()
+    {
+        using var api = platform.CreateClient(ResourceNames.PostsApi, $"round-trips-{Guid.NewGuid():N}");
+        var post = await api.CreatePostAsync("Counted round trips", "one transaction");
+        Assert.Equal(HttpStatusCode.Created, post.Response.StatusCode);
+        Assert.Equal(post.AuditTransactionId, post.Response.AuditTransactionHeader());
+        var write = Assert.Single(await AuditRows.WaitForPostAsync(platform, post.Id, r => r.Any(x => x.Source == "http")), r => r.Source == "http");
+
+        var spans = await PostsApiSpansAsync(write.TraceId!);
+        var request = Assert.Single(spans, s => s.Name == "POST /posts/");
+        var audit = Assert.Single(spans, s => s.Name == "threadline.audit");
+        Assert.Equal(post.AuditTransactionId.ToString(CultureInfo.InvariantCulture), audit.Attribute("threadline.audit.transaction_id"));
+        Assert.Equal("1", audit.Attribute("threadline.audit.changes"));
+        // A physical connection the pool opens (CONNECT) is not one of the request's statements.
+        var statements = spans.Where(s => s.Scope == "Npgsql" && s.ParentSpanId == request.SpanId && !s.Name.StartsWith("CONNECT", StringComparison.Ordinal))
+            .OrderBy(s => s.Start).ToList();
+        foreach (var statement in statements)
+        {
+            output.WriteLine($"{statement.Start}: {statement.Attribute("db.query.text") ?? statement.Attribute("db.statement") ?? statement.Name}");
+        }
+
+        var texts = statements.Select(s => s.Attribute("db.query.text") ?? s.Attribute("db.statement") ?? "").ToList();
+        Assert.True(statements.Count + 1 <= 5, $"{statements.Count} commands and the commit:\n{string.Join("\n", texts)}");
+        Assert.Contains("set_config('threadline.context'", texts[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(texts, t => t.Contains("SAVEPOINT", StringComparison.Ordinal));
+        Assert.DoesNotContain(texts, t => t.Contains("current_transaction_id", StringComparison.Ordinal));
+        Assert.Single(texts, t => t.Contains("current_transaction_summary", StringComparison.Ordinal) && t.Contains("record_action", StringComparison.Ordinal));
+        // Every command ran before the audit span started, at the commit.
+        Assert.All(statements, s => Assert.True(s.Start <= audit.Start, $"{s.Name} started after the audit span"));
+    }
+
+    /// <summary>One span from the dashboard's telemetry API (OTLP JSON).</summary>
+    private sealed record ExportedSpan(string Scope, string Name, string SpanId, string? ParentSpanId, ulong Start, IReadOnlyDictionary<string, string> Attributes)
+    {
+        public string? Attribute(string key) => Attributes.TryGetValue(key, out var value) ? value : null;
+    }
+
+    /// <summary>The trace's posts-api spans, once its audit span has been exported (exports are batched).</summary>
+    private async Task<List<ExportedSpan>> PostsApiSpansAsync(string traceId)
+    {
+        using var http = new HttpClient { BaseAddress = platform.DashboardUrl };
+        List<ExportedSpan> spans = [];
+        var found = await Eventually.TrueWithinAsync(TimeSpan.FromSeconds(60), async () =>
+        {
+            using var response = await http.GetAsync($"/api/telemetry/spans?traceId={traceId}&resource={ResourceNames.PostsApi}&limit=1000");
+            if (!response.IsSuccessStatusCode)
+            {
+                return false;
+            }
+
+            using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            spans = [.. ReadSpans(json.RootElement.GetProperty("data"))];
+            return spans.Any(s => s.Name == "threadline.audit");
+        }, TimeSpan.FromSeconds(1));
+        return found ? spans : throw new Xunit.Sdk.XunitException($"The dashboard API did not list the audit span of trace {traceId} within 60 s.");
+    }
+
+    private static IEnumerable<ExportedSpan> ReadSpans(System.Text.Json.JsonElement data)
+    {
+        foreach (var resource in data.GetProperty("resourceSpans").EnumerateArray())
+        {
+            foreach (var scope in resource.GetProperty("scopeSpans").EnumerateArray())
+            {
+                var scopeName = scope.TryGetProperty("scope", out var s) && s.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "";
+                foreach (var span in scope.GetProperty("spans").EnumerateArray())
+                {
+                    var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+                    if (span.TryGetProperty("attributes", out var list))
+                    {
+                        foreach (var attribute in list.EnumerateArray())
+                        {
+                            var value = attribute.GetProperty("value");
+                            attributes[attribute.GetProperty("key").GetString()!] = value.EnumerateObject().FirstOrDefault().Value.ToString();
+                        }
+                    }
+
+                    yield return new ExportedSpan(
+                        scopeName,
+                        span.GetProperty("name").GetString()!,
+                        span.GetProperty("spanId").GetString()!,
+                        span.TryGetProperty("parentSpanId", out var parent) ? parent.GetString() : null,
+                        ulong.Parse(span.GetProperty("startTimeUnixNano").ToString(), CultureInfo.InvariantCulture),
+                        attributes);
+                }
+            }
+        }
+    }
+
     /// <summary>Opens the trace's detail page until its spans include <paramref name="lastSpan"/> (exports are batched).</summary>
     private static async Task<string> WaitForTraceDetailAsync(IPage page, string traceId, string lastSpan)
     {

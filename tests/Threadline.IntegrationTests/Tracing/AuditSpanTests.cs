@@ -71,6 +71,83 @@ public sealed class AuditSpanTests(DatabaseFixture platform)
         Assert.DoesNotContain(Snapshot(spans), a => a.OperationName == AuditSpan.Name && Equals(a.GetTagItem(AuditSpan.ChangesTag), 0L));
     }
 
+    [Fact]
+    public async Task An_action_recorded_with_its_summary_gives_the_span_its_tags_without_another_query()
+    {
+        var spans = new List<Activity>();
+        using var parent = new ActivitySource("Threadline.Tests.AuditSpan");
+        using var listener = Listen(spans, parent.Name, "Npgsql");
+
+        RecordedAction recorded;
+        Activity request;
+        await using (var db = CreateContext())
+        using (request = parent.StartActivity("POST /posts")!)
+        using (_accessor.Begin(new AuditContext(ActorRef.User($"span-summary-{Guid.NewGuid():N}"))))
+        {
+            // Without EF's savepoint around SaveChanges (SAVEPOINT and RELEASE would be two more commands).
+            db.Database.AutoSavepointsEnabled = false;
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            db.Posts.AddRange(new Post { Title = "summary one" }, new Post { Title = "summary two" });
+            await db.SaveChangesAsync();
+            recorded = await db.Database.RecordThreadlineActionWithSummaryAsync("posts.summary-test");
+            await transaction.CommitAsync();
+        }
+
+        Assert.True(recorded.ActionId > 0);
+        var summary = Assert.IsType<AuditTransactionSummary>(recorded.Transaction);
+        Assert.Equal(summary.TransactionId, recorded.TransactionId);
+        Assert.Equal(["public.posts"], summary.Tables);
+        Assert.Equal(2L, summary.Changes);
+
+        var inRequest = Snapshot(spans).Where(a => a.TraceId == request.TraceId).ToList();
+        var span = Assert.Single(inRequest, a => a.OperationName == AuditSpan.Name);
+        Assert.Equal(request.SpanId, span.ParentSpanId);
+        Assert.Equal(summary.TransactionId, span.GetTagItem(AuditSpan.TransactionIdTag));
+        Assert.Equal(["public.posts"], (string[])span.GetTagItem(AuditSpan.TablesTag)!);
+        Assert.Equal(2L, span.GetTagItem(AuditSpan.ChangesTag));
+        Assert.Equal($"http://admin.test/ui/transactions/{summary.TransactionId}", span.GetTagItem(AuditSpan.UrlTag));
+
+        // The context (with BEGIN), the batch of two inserts, the action with the summary: no summary query of its own.
+        // A physical connection opened by the pool (CONNECT) is not a statement of the transaction.
+        var commands = inRequest.Where(a => a.Source.Name == "Npgsql" && !a.DisplayName.StartsWith("CONNECT", StringComparison.Ordinal)).Select(Statement).ToList();
+        Assert.Equal(3, commands.Count);
+        Assert.Contains("set_config('threadline.context'", commands[0], StringComparison.Ordinal);
+        Assert.Contains("INSERT INTO", commands[1], StringComparison.Ordinal);
+        Assert.Contains("record_action", commands[2], StringComparison.Ordinal);
+        Assert.Single(commands, c => c.Contains("current_transaction_summary", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_write_after_the_action_makes_the_span_read_the_summary_again()
+    {
+        var spans = new List<Activity>();
+        using var parent = new ActivitySource("Threadline.Tests.AuditSpan");
+        using var listener = Listen(spans, parent.Name);
+
+        RecordedAction recorded;
+        Activity request;
+        await using (var db = CreateContext())
+        using (request = parent.StartActivity("POST /posts")!)
+        using (_accessor.Begin(new AuditContext(ActorRef.User($"span-stale-{Guid.NewGuid():N}"))))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            db.Posts.Add(new Post { Title = "before the action" });
+            await db.SaveChangesAsync();
+            recorded = await db.Database.RecordThreadlineActionWithSummaryAsync("posts.summary-test");
+            db.Posts.Add(new Post { Title = "after the action" });
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(1L, recorded.Transaction?.Changes);
+        var span = Assert.Single(Snapshot(spans), a => a.TraceId == request.TraceId && a.OperationName == AuditSpan.Name);
+        Assert.Equal(recorded.TransactionId, span.GetTagItem(AuditSpan.TransactionIdTag));
+        Assert.Equal(2L, span.GetTagItem(AuditSpan.ChangesTag));
+    }
+
+    private static string Statement(Activity npgsql) =>
+        (npgsql.GetTagItem("db.query.text") ?? npgsql.GetTagItem("db.statement"))?.ToString() ?? npgsql.DisplayName;
+
     private PostsDbContext CreateContext()
     {
         var options = new DbContextOptionsBuilder<PostsDbContext>().UseNpgsql(platform.AppConnectionString);
