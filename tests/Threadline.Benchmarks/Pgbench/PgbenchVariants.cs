@@ -24,6 +24,8 @@ public static class PgbenchVariants
             RecordV1Capture.InstallMaskedAsync, AuditStore.ThreadlineSchema),
         new("floor", "Physical floor: one statement-level AFTER trigger writing to_jsonb(row) per changed row into an unindexed table.",
             FloorCapture.InstallAsync, AuditStore.FloorTable),
+        new("keyed-floor", "Floor of a keyed, append-only design: per changed row one row with a sequence id (primary key) and a row-history B-tree, the context's raw text on every row (not parsed, not grouped), written by a SECURITY DEFINER function; updates zip both whole images.",
+            KeyedFloorCapture.InstallAsync, AuditStore.ThreadlineSchema with { RowsSql = KeyedFloorCapture.AttributedRowsSql }),
         new("tx-row-only", "Cost split, not a design: the current capture's trigger only finds or creates the transaction row (context parsed, actor checked) and writes no change.",
             CaptureAblation.TransactionRowOnlyAsync, AuditStore.ThreadlineSchema with { RowsSql = "SELECT count(*) FROM threadline.transactions" }),
         new("change-rows-only", "Cost split, not a design: the current capture's change rows with a constant transaction id and no transaction row.",
@@ -31,7 +33,7 @@ public static class PgbenchVariants
     ];
 
     /// <summary>What runs without <c>--variants</c>: the designs, not the cost-split variants (those are asked for by name).</summary>
-    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only" or "threadline-v005" or "threadline-masked" or "record-v1" or "record-v1-masked")).ToList();
+    public static IReadOnlyList<PgbenchVariant> Default { get; } = All.Where(v => v.Name is not ("tx-row-only" or "change-rows-only" or "threadline-v005" or "threadline-masked" or "record-v1" or "record-v1-masked" or "keyed-floor")).ToList();
 
     public static async Task InstallCurrentAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
