@@ -76,7 +76,7 @@ public sealed class PgBouncerPublishEnvironmentTests : IDisposable
     private PgBouncerSettings Settings(string template) => new()
     {
         TemplatePath = template,
-        DatabaseName = "shop",
+        Databases = { "shop" },
         Backend = new PoolerBackend("10.0.0.5", 5433),
         AuthUser = "pooler_auth",
         AuthPassword = _password,
