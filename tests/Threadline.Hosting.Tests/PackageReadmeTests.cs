@@ -18,6 +18,16 @@ public sealed class PackageReadmeTests
     }
 
     [Fact]
+    public void The_readme_links_no_repository_address()
+    {
+        // The package is read on a registry, away from any checkout: an address guessed for the repository led nowhere (issue 25).
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "Threadline.Hosting", "README.md"));
+
+        Assert.DoesNotContain("github.com", readme, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("](http", readme, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_snippet_puts_a_transaction_pooler_in_front_of_Aspires_postgres_with_one_pooled_database()
     {
         var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
