@@ -10,7 +10,7 @@ var secrets = PlatformSecrets.Add(builder);
 var replicas = PlatformReplicas.Read(builder.Configuration);
 
 var postgres = runtime.AddThreadlinePostgres(ResourceNames.Postgres, ResourceNames.DatabaseName, secrets.PostgresPassword);
-var pgbouncer = runtime.AddPgBouncer(ResourceNames.PgBouncer, postgres, Path.Combine(builder.AppHostDirectory, "..", "pgbouncer", "pgbouncer.ini"));
+var pgbouncer = runtime.AddPgBouncer(ResourceNames.PgBouncer, postgres);
 var appDatabase = pgbouncer.AddPooledDatabase(ResourceNames.AppDatabase, PlatformRoles.AppUser, secrets.AppUserPassword)
     .WithTopologyCommand();
 var auditReaderDatabase = pgbouncer.AddPooledDatabase(ResourceNames.AuditReaderDatabase, PlatformRoles.AuditorUser, secrets.AuditorUserPassword);

@@ -29,12 +29,27 @@ internal static class PgBouncerConfigFiles
         }
     }
 
+    /// <summary>The template's text: the file at <see cref="PgBouncerSettings.TemplatePath"/>, or the built-in one.</summary>
+    public static string ReadTemplate(PgBouncerSettings settings)
+    {
+        if (settings.TemplatePath is not null)
+        {
+            return File.ReadAllText(settings.TemplatePath);
+        }
+
+        using var stream = typeof(PgBouncerConfigFiles).Assembly.GetManifestResourceStream(BuiltInTemplate)
+            ?? throw new InvalidOperationException($"The built-in PgBouncer template ({BuiltInTemplate}) is missing from the assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>The embedded copy of the repository's <c>pgbouncer/pgbouncer.ini</c>.</summary>
+    internal const string BuiltInTemplate = "Threadline.Hosting.pgbouncer.ini";
+
     public static string RenderIni(PgBouncerSettings settings, string listenAddress, int listenPort, string authFile)
     {
-        var template = File.ReadAllText(settings.TemplatePath);
         var values = new Dictionary<string, string>
         {
-            ["{{database}}"] = settings.DatabaseName,
             ["{{backend_host}}"] = settings.Backend.Host,
             ["{{backend_port}}"] = settings.Backend.Port.ToString(CultureInfo.InvariantCulture),
             ["{{listen_addr}}"] = listenAddress,
@@ -44,24 +59,39 @@ internal static class PgBouncerConfigFiles
             ["{{pool_size}}"] = settings.PoolSize.ToString(CultureInfo.InvariantCulture),
             ["{{stats_user}}"] = settings.StatsUser,
         };
-        foreach (var (key, value) in values)
+        var rendered = new StringBuilder();
+        foreach (var line in ReadTemplate(settings).Split('\n'))
         {
-            template = template.Replace(key, value, StringComparison.Ordinal);
+            // A line naming {{database}} is the [databases] entry: one copy per pooled database.
+            var copies = line.Contains("{{database}}", StringComparison.Ordinal)
+                ? settings.Databases.Distinct(StringComparer.Ordinal).Select(database => line.Replace("{{database}}", database, StringComparison.Ordinal))
+                : [line];
+            foreach (var copy in copies)
+            {
+                var text = copy;
+                foreach (var (key, value) in values)
+                {
+                    text = text.Replace(key, value, StringComparison.Ordinal);
+                }
+
+                rendered.Append(text).Append('\n');
+            }
         }
 
+        var template = rendered.ToString(0, rendered.Length - 1);
         if (template.Contains("{{", StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"{settings.TemplatePath} has a placeholder Threadline.Hosting does not know.");
+            throw new InvalidOperationException($"{settings.TemplateName} has a placeholder Threadline.Hosting does not know.");
         }
 
         return template;
     }
 
-    /// <summary>One quoted <c>"user" "password"</c> line per pooled database's user, then the stats user.</summary>
+    /// <summary>One quoted <c>"user" "password"</c> line per pooled database's user (once per user), then the stats user.</summary>
     public static async Task<string> RenderUserListAsync(PgBouncerSettings settings, CancellationToken cancellationToken)
     {
         var lines = new StringBuilder();
-        foreach (var (user, password) in settings.Users)
+        foreach (var (user, password) in settings.Users.DistinctBy(u => u.User, StringComparer.Ordinal))
         {
             var value = await InfrastructureRuntime.ValueAsync(password, cancellationToken).ConfigureAwait(false);
             lines.Append(Quote(user)).Append(' ').Append(Quote(value)).Append('\n');

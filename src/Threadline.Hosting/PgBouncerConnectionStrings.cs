@@ -11,18 +11,18 @@ internal static class PgBouncerConnectionStrings
     /// </summary>
     public const string TransactionPoolingOptions = "No Reset On Close=true;Max Auto Prepare=0";
 
-    /// <summary>The pooled database without a login: a pooler's users exist only per pooled database.</summary>
+    /// <summary>The pooler without a database or login, like Aspire's PostgreSQL server: each pooled database brings both.</summary>
     public static ReferenceExpression Pooler(IPgBouncerResource pooler)
     {
         var endpoint = pooler.GetEndpoint(PgBouncerSettings.EndpointName);
         return ReferenceExpression.Create(
-            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Database={pooler.Settings.DatabaseName};{TransactionPoolingOptions}");
+            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};{TransactionPoolingOptions}");
     }
 
-    public static ReferenceExpression Pooled(IPgBouncerResource pooler, string user, ParameterResource password)
+    public static ReferenceExpression Pooled(IPgBouncerResource pooler, string databaseName, string user, ParameterResource password)
     {
         var endpoint = pooler.GetEndpoint(PgBouncerSettings.EndpointName);
         return ReferenceExpression.Create(
-            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Database={pooler.Settings.DatabaseName};Username={user};Password={password};{TransactionPoolingOptions}");
+            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Database={databaseName};Username={user};Password={password};{TransactionPoolingOptions}");
     }
 }

@@ -6,7 +6,7 @@ namespace Threadline.Hosting;
 /// PgBouncer's container in publish mode, configured by environment alone: the image's entrypoint (edoburu/pgbouncer)
 /// writes <c>pgbouncer.ini</c> and the auth user's line of <c>userlist.txt</c> from these variables, so the manifest
 /// carries the whole configuration and no file. The settings are the [pgbouncer] section of the same template run mode
-/// renders; clients authenticate through <c>auth_query</c> (<see cref="PgBouncerBuilderExtensions.WithAuthQuery"/>),
+/// renders; clients authenticate through <c>auth_query</c> (<c>WithAuthQuery</c>),
 /// so their passwords are never in the container's environment or files.
 /// </summary>
 internal static class PgBouncerContainerEnvironment
@@ -37,13 +37,19 @@ internal static class PgBouncerContainerEnvironment
                 $"In publish mode {name} is configured by environment and holds no auth file of passwords: give it an auth user and query with WithAuthQuery.");
         }
 
+        if (settings.Databases.Distinct(StringComparer.Ordinal).ToList() is not [var database])
+        {
+            throw new InvalidOperationException(
+                $"In publish mode {name} is configured by environment, which names exactly one database; it pools {(settings.Databases.Count == 0 ? "none" : string.Join(", ", settings.Databases.Distinct(StringComparer.Ordinal)))}. Add one pooler per database.");
+        }
+
         // The [databases] line: the image writes "<DB_NAME> = host=<DB_HOST> port=<DB_PORT> auth_user=<DB_USER>", and the
         // auth user's password (DB_PASSWORD) as the only line of the auth file.
         var variables = new List<(string Name, object Value)>
         {
             ("DB_HOST", settings.Backend.Host),
             ("DB_PORT", settings.Backend.Port.ToString(CultureInfo.InvariantCulture)),
-            ("DB_NAME", settings.DatabaseName),
+            ("DB_NAME", database),
             ("DB_USER", settings.AuthUser),
             ("DB_PASSWORD", settings.AuthPassword),
             ("AUTH_USER", settings.AuthUser),
@@ -61,7 +67,7 @@ internal static class PgBouncerContainerEnvironment
             if (!Supported.Contains(key))
             {
                 throw new InvalidOperationException(
-                    $"{settings.TemplatePath}: '{key}' cannot be handed to the PgBouncer image by environment, so the published {name} would run without it. Remove it from the template or deploy a pgbouncer.ini of your own.");
+                    $"{settings.TemplateName}: '{key}' cannot be handed to the PgBouncer image by environment, so the published {name} would run without it. Remove it from the template or deploy a pgbouncer.ini of your own.");
             }
 
             variables.Add((key.ToUpperInvariant(), Checked(key, value)));

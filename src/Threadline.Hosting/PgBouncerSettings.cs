@@ -3,8 +3,8 @@ using Aspire.Hosting.ApplicationModel;
 namespace Threadline.Hosting;
 
 /// <summary>
-/// What PgBouncer is rendered with. Users are added by <see cref="PgBouncerBuilderExtensions.AddPooledDatabase"/>;
-/// the pool is set by <see cref="PgBouncerBuilderExtensions.WithPoolMode"/> and <see cref="PgBouncerBuilderExtensions.WithPoolSize"/>.
+/// What PgBouncer is rendered with. Databases and users are added by <c>AddPooledDatabase</c>; the pool is set by
+/// <c>WithPoolMode</c> and <c>WithPoolSize</c> (<see cref="PgBouncerBuilderExtensions"/>).
 /// Read when the resource starts, so settings changed after <c>AddPgBouncer</c> still apply.
 /// </summary>
 public sealed class PgBouncerSettings
@@ -16,13 +16,16 @@ public sealed class PgBouncerSettings
     public const int DefaultPoolSize = 3;
 
     /// <summary>
-    /// The <c>pgbouncer.ini</c> template (a copy of Threadline's <c>pgbouncer/pgbouncer.ini</c>) whose placeholders are filled
-    /// in at start.
+    /// A <c>pgbouncer.ini</c> template of your own (start from a copy of the built-in one, Threadline's
+    /// <c>pgbouncer/pgbouncer.ini</c>) whose placeholders are filled in at start; <see langword="null"/> for the built-in one.
     /// </summary>
-    public required string TemplatePath { get; init; }
+    public string? TemplatePath { get; init; }
 
-    /// <summary>The PostgreSQL database PgBouncer exposes, under the same name.</summary>
-    public required string DatabaseName { get; init; }
+    /// <summary>
+    /// The PostgreSQL databases PgBouncer exposes, each under its own name: one <c>[databases]</c> line each, added by
+    /// <c>AddPooledDatabase</c>.
+    /// </summary>
+    public List<string> Databases { get; } = [];
 
     /// <summary>Where PgBouncer reaches PostgreSQL from where it runs (loopback locally, the server's name between containers).</summary>
     public required PoolerBackend Backend { get; init; }
@@ -37,14 +40,23 @@ public sealed class PgBouncerSettings
         set => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "PgBouncer needs at least one server connection.");
     } = DefaultPoolSize;
 
+    /// <summary>The server PgBouncer pools; a pooled database must be one of its databases.</summary>
+    internal IResource? Server { get; init; }
+
+    /// <summary>The pooled databases in the order they were added; the first one's login is PgBouncer's health check.</summary>
+    internal List<PgBouncerDatabaseResource> PooledDatabases { get; } = [];
+
+    /// <summary>How error messages name the template.</summary>
+    internal string TemplateName => TemplatePath ?? "the built-in pgbouncer.ini";
+
     /// <summary>
-    /// The pooled databases' logins, written to the auth file at start; the first one is the login of PgBouncer's health check.
+    /// The pooled databases' logins (one entry per user), written to the auth file at start.
     /// </summary>
     public List<(string User, ParameterResource Password)> Users { get; } = [];
 
     /// <summary>
     /// The PostgreSQL role PgBouncer logs in as to look client passwords up with <see cref="AuthQuery"/>
-    /// (<c>auth_user</c>); set by <see cref="PgBouncerBuilderExtensions.WithAuthQuery"/>. Publish mode needs it: the
+    /// (<c>auth_user</c>); set by <c>WithAuthQuery</c>. Publish mode needs it: the
     /// published container is configured by environment and holds no auth file of the users' passwords.
     /// </summary>
     public string? AuthUser { get; set; }

@@ -59,7 +59,7 @@ public sealed class ContainerModelTests(ContainerModelFixture model) : IClassFix
         Assert.Equal(5432, tcp.TargetPort);
         // Inside the container network PgBouncer reaches PostgreSQL by its resource name, on the container port.
         Assert.Equal(new PoolerBackend(ResourceNames.Postgres, 5432), pgbouncer.Settings.Backend);
-        Assert.Equal(ResourceNames.DatabaseName, pgbouncer.Settings.DatabaseName);
+        Assert.Equal([ResourceNames.DatabaseName], pgbouncer.Settings.Databases);
         Assert.Equal([PlatformRoles.AppUser, PlatformRoles.AuditorUser], pgbouncer.Settings.Users.Select(u => u.User));
     }
 

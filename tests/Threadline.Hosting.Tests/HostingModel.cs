@@ -91,8 +91,13 @@ public sealed class HostingModel : IDisposable
             Directory.Delete(_localRoot, recursive: true);
         }
 
-        // Container mode renders PgBouncer's files into a new temp folder per model (PgBouncerContainer): remove this one's.
-        foreach (var mount in Builder.Resources.SelectMany(r => r.Annotations.OfType<ContainerMountAnnotation>()))
+        DeleteRenderedFolders(Builder);
+    }
+
+    /// <summary>Container mode renders PgBouncer's files into a new temp folder per model (PgBouncerContainer): removes this model's.</summary>
+    public static void DeleteRenderedFolders(IDistributedApplicationBuilder builder)
+    {
+        foreach (var mount in builder.Resources.SelectMany(r => r.Annotations.OfType<ContainerMountAnnotation>()))
         {
             if (mount.Source is { } source && Path.GetFileName(source).StartsWith("threadline-pgbouncer-", StringComparison.Ordinal) && Directory.Exists(source))
             {

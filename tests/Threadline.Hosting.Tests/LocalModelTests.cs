@@ -53,7 +53,7 @@ public sealed class LocalModelTests : IDisposable
 
         Assert.Equal(postgres.Port, postgres.Annotations.OfType<EndpointAnnotation>().Single().Port);
         Assert.Equal(new PoolerBackend("127.0.0.1", postgres.Port), pgbouncer.Settings.Backend);
-        Assert.Equal(HostingModel.Database, pgbouncer.Settings.DatabaseName);
+        Assert.Equal([HostingModel.Database], pgbouncer.Settings.Databases);
         var ports = new[] { postgres, pgbouncer, (IResource)rabbitmq }.Select(r => r.Annotations.OfType<EndpointAnnotation>().Single().Port).ToList();
         Assert.Equal(ports.Count, ports.Distinct().Count());
     }
@@ -130,9 +130,9 @@ public sealed class LocalModelTests : IDisposable
         Assert.Equal(
             $"Host={{pooler.bindings.tcp.host}};Port={{pooler.bindings.tcp.port}};Database={HostingModel.Database};Username={HostingModel.AppUser};Password={{app-password.value}};No Reset On Close=true;Max Auto Prepare=0",
             pooled.ConnectionStringExpression.ValueExpression);
-        // The pooler's own connection string names the database but no login: each pooled database brings one.
+        // The pooler's own connection string names no database and no login, like Aspire's PostgreSQL server: each pooled database brings both.
         Assert.Equal(
-            $"Host={{pooler.bindings.tcp.host}};Port={{pooler.bindings.tcp.port}};Database={HostingModel.Database};No Reset On Close=true;Max Auto Prepare=0",
+            "Host={pooler.bindings.tcp.host};Port={pooler.bindings.tcp.port};No Reset On Close=true;Max Auto Prepare=0",
             pgbouncer.ConnectionStringExpression.ValueExpression);
     }
 

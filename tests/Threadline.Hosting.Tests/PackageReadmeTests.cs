@@ -18,11 +18,20 @@ public sealed class PackageReadmeTests
     }
 
     [Fact]
-    public void The_snippet_builds_postgres_behind_a_transaction_pooler_with_one_pooled_database()
+    public void The_readme_links_no_repository_address()
+    {
+        // The package is read on a registry, away from any checkout: an address guessed for the repository led nowhere (issue 25).
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "Threadline.Hosting", "README.md"));
+
+        Assert.DoesNotContain("github.com", readme, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("](http", readme, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_snippet_puts_a_transaction_pooler_in_front_of_Aspires_postgres_with_one_pooled_database()
     {
         var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
         {
-            Args = [$"--{RuntimeSelector.ConfigurationKey}=container"],
             ProjectDirectory = AppContext.BaseDirectory,
             DisableDashboard = true,
         });
@@ -30,21 +39,21 @@ public sealed class PackageReadmeTests
         var shopDb = Readme(builder);
 
         var pgbouncer = Assert.IsType<PgBouncerContainerResource>(shopDb.Resource.Parent);
-        Assert.Equal((PgBouncerPoolMode.Transaction, 10, "shop"), (pgbouncer.Settings.PoolMode, pgbouncer.Settings.PoolSize, pgbouncer.Settings.DatabaseName));
-        Assert.Equal("shop_app", shopDb.Resource.User);
-        Assert.Contains(builder.Resources, r => r.Name == "shop-direct");
+        Assert.Equal((PgBouncerPoolMode.Transaction, 10), (pgbouncer.Settings.PoolMode, pgbouncer.Settings.PoolSize));
+        Assert.Equal(("shop", "shop_app"), (shopDb.Resource.DatabaseName, shopDb.Resource.User));
+        Assert.Equal(new PoolerBackend("postgres", 5432), pgbouncer.Settings.Backend);
+        Assert.IsType<PostgresServerResource>(Assert.Single(builder.Resources, r => r.Name == "postgres"));
     }
 
     private static IResourceBuilder<PgBouncerDatabaseResource> Readme(IDistributedApplicationBuilder builder)
     {
-        var postgresPassword = builder.AddParameter("postgres-password", secret: true);
         var appPassword = builder.AddParameter("app-password", secret: true);
         // readme-start
-        var runtime = InfrastructureRuntime.Create(builder);   // Threadline:Runtime = auto | container | local
-        var postgres = runtime.AddThreadlinePostgres("postgres", "shop", postgresPassword);
-        var pgbouncer = runtime.AddPgBouncer("pgbouncer", postgres, Path.Combine(builder.AppHostDirectory, "pgbouncer.ini"))
+        var postgres = builder.AddPostgres("postgres");
+        var shop = postgres.AddDatabase("shop");
+        var pgbouncer = builder.AddPgBouncer("pgbouncer", postgres)          // edoburu/pgbouncer container, transaction pooling
             .WithPoolMode(PgBouncerPoolMode.Transaction).WithPoolSize(10);
-        var shopDb = pgbouncer.AddPooledDatabase("shop-db", "shop_app", appPassword);   // Username shop_app, No Reset On Close, Max Auto Prepare=0
+        var shopDb = pgbouncer.AddPooledDatabase("shop-db", shop, "shop_app", appPassword);   // Username shop_app, No Reset On Close, Max Auto Prepare=0
         // readme-end
         return shopDb;
     }

@@ -125,7 +125,7 @@ public sealed class PgBouncerIniTests : IDisposable
     private static PgBouncerSettings Settings(string template) => new()
     {
         TemplatePath = template,
-        DatabaseName = "shop",
+        Databases = { "shop" },
         Backend = new PoolerBackend("10.0.0.5", 5433),
     };
 

@@ -41,6 +41,16 @@ public sealed class PgBouncerPublishEnvironmentTests : IDisposable
     }
 
     [Fact]
+    public void A_published_pooler_names_one_database_and_says_so_when_it_pools_two()
+    {
+        var settings = Settings(HostingModel.Template);
+        settings.Databases.Add("billing");
+
+        var error = Assert.Throws<InvalidOperationException>(() => PgBouncerContainerEnvironment.Build("pooler", settings, 5432));
+        Assert.Contains("exactly one database; it pools shop, billing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_template_setting_the_image_cannot_take_from_the_environment_is_named()
     {
         var template = Path.Combine(_folder, "pgbouncer.ini");
@@ -76,7 +86,7 @@ public sealed class PgBouncerPublishEnvironmentTests : IDisposable
     private PgBouncerSettings Settings(string template) => new()
     {
         TemplatePath = template,
-        DatabaseName = "shop",
+        Databases = { "shop" },
         Backend = new PoolerBackend("10.0.0.5", 5433),
         AuthUser = "pooler_auth",
         AuthPassword = _password,

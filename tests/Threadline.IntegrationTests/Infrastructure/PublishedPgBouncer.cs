@@ -34,7 +34,7 @@ public sealed class PublishedPgBouncer : IAsyncDisposable
         var settings = new PgBouncerSettings
         {
             TemplatePath = Path.Combine(EvidenceFiles.RepositoryRoot, "pgbouncer", "pgbouncer.ini"),
-            DatabaseName = ResourceNames.DatabaseName,
+            Databases = { ResourceNames.DatabaseName },
             Backend = new PoolerBackend(ResourceNames.Postgres, 5432),
             AuthUser = PlatformRoles.PgBouncerAuthUser,
             AuthPassword = new ParameterResource("pgbouncer-auth-password", _ => authPassword, secret: true),
