@@ -20,7 +20,9 @@ public sealed class NotesDb(DbContextOptions<NotesDb> options) : DbContext(optio
         {
             note.ToTable("notes", Schema);
             note.HasKey(n => n.Id);
-            note.Property(n => n.Id).HasColumnName("id").UseIdentityAlwaysColumn();
-            note.Property(n => n.Text).HasColumnName("text");
+            // Column types and requiredness spelled out: a snapshot's model builder has no provider type mapping and no
+            // nullable-reference-type convention.
+            note.Property(n => n.Id).HasColumnName("id").HasColumnType("bigint").UseIdentityAlwaysColumn();
+            note.Property(n => n.Text).HasColumnName("text").HasColumnType("text").IsRequired();
         });
 }

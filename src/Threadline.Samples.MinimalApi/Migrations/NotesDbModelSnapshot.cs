@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 namespace Threadline.Samples.MinimalApi.Migrations;
 
@@ -7,5 +8,11 @@ namespace Threadline.Samples.MinimalApi.Migrations;
 [DbContext(typeof(NotesDb))]
 public sealed class NotesDbModelSnapshot : ModelSnapshot
 {
-    protected override void BuildModel(ModelBuilder modelBuilder) => NotesDb.Configure(modelBuilder);
+    protected override void BuildModel(ModelBuilder modelBuilder)
+    {
+        // What the provider's conventions add to the live model, as a generated snapshot records them.
+        modelBuilder.HasAnnotation("Relational:MaxIdentifierLength", 63);
+        modelBuilder.HasAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);
+        NotesDb.Configure(modelBuilder);
+    }
 }

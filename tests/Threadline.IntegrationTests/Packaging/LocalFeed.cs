@@ -24,12 +24,48 @@ internal static class LocalFeed
         return $"{props.Descendants("VersionPrefix").Single().Value}-{label}.t{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}";
     }
 
-    /// <summary>Packs the whole solution: only the published projects produce a package.</summary>
-    public static Task<ProcessResult> PackAsync(
-        Func<string, IReadOnlyList<string>, string, CancellationToken, Task<ProcessResult>> run, string feed, string version, CancellationToken cancellationToken)
+    private static readonly SemaphoreSlim PackGate = new(1, 1);
+    private static PackedFeed? _packed;
+
+    /// <summary>
+    /// Packs the whole solution once per test run into a folder feed with a version of its own (only the published
+    /// projects produce a package); the tests that consume packages share it. A failed pack is tried again by the next
+    /// test. The feed and the cached copies of its packages are removed when the test process exits.
+    /// </summary>
+    public static async Task<PackedFeed> PackOnceAsync(
+        Func<string, IReadOnlyList<string>, string, CancellationToken, Task<ProcessResult>> run, CancellationToken cancellationToken)
     {
-        var root = EvidenceFiles.RepositoryRoot;
-        return run("dotnet", ["pack", Path.Combine(root, "Threadline.sln"), "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo"], root, cancellationToken);
+        await PackGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_packed is { Pack.ExitCode: 0 } packed)
+            {
+                return packed;
+            }
+
+            var version = NewVersion("proof");
+            var folder = Directory.CreateTempSubdirectory("threadline-feed-");
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                ForgetCachedPackages(PackageIds, version);
+                try
+                {
+                    folder.Delete(recursive: true);
+                }
+                catch (IOException)
+                {
+                    // A temporary folder left behind is harmless.
+                }
+            };
+            var root = EvidenceFiles.RepositoryRoot;
+            var pack = await run("dotnet", ["pack", Path.Combine(root, "Threadline.sln"), "-c", "Release", "-o", folder.FullName, $"-p:Version={version}", "-nologo"], root, cancellationToken);
+            _packed = new PackedFeed(folder.FullName, version, pack);
+            return _packed;
+        }
+        finally
+        {
+            PackGate.Release();
+        }
     }
 
     /// <summary>A nuget.config of the consumer's own: the folder feed first, then nuget.org for everything else.</summary>
@@ -65,3 +101,6 @@ internal static class LocalFeed
         }
     }
 }
+
+/// <summary>A folder feed of the packed packages, their version and what <c>dotnet pack</c> said.</summary>
+internal sealed record PackedFeed(string Feed, string Version, ProcessResult Pack);
