@@ -60,7 +60,7 @@ public static class AuditedPaths
     [AuditedPath(PathKind.Job, "job-worker", "MassTransit consumer of PostChanged over RabbitMQ: updates word_count and indexed_at with EF Core and records posts.refresh, attributed to the original actor with source = job and job_id = the message id.")]
     public const string RefreshPostJob = "RefreshPostConsumer (PostChanged)";
 
-    // admin (src/Threadline.Platform.AdminService/AuditEndpoints.cs): the investigation API reads audit data only.
+    // admin (src/Threadline.AspNetCore/ThreadlineInvestigationExtensions.cs, hosted by the admin service): the investigation API reads audit data only.
 
     [AuditedPath(PathKind.Http, "admin", "Timeline of changes, filtered and paged with a keyset cursor.", NotApplicable = AdminReadOnly)]
     public const string AuditChanges = "GET /api/v1/audit/changes";
@@ -89,7 +89,7 @@ public static class AuditedPaths
     [AuditedPath(PathKind.Http, "admin", "Streams matching changes as CSV, NDJSON or JSON; dryRun=true counts them.", NotApplicable = AdminReadOnly)]
     public const string AuditExport = "GET /api/v1/audit/export";
 
-    // admin (src/Threadline.Platform.AdminService/Pages/Ui): the server-rendered investigation UI.
+    // admin (src/Threadline.AspNetCore.AdminUi/Pages/Ui, hosted by the admin service): the server-rendered investigation UI.
 
     [AuditedPath(PathKind.Http, "admin", "Admin UI pages (timeline, row, transaction, sign-in, sign-out, status).",
         NotApplicable = "Read-only: the pages query as threadline_auditor like the API above; sign-in and sign-out only set or clear a cookie and write nothing to PostgreSQL.")]

@@ -19,6 +19,9 @@ public sealed partial class DeclaredPathsTests
         "src/Threadline.Platform.PostsApi",
         "src/Threadline.Platform.JobWorker",
         "src/Threadline.Platform.AdminService",
+        // The admin service hosts the packaged investigation API and UI: their routes and pages are its paths.
+        "src/Threadline.AspNetCore",
+        "src/Threadline.AspNetCore.AdminUi",
     ];
 
     [Fact]

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
-using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
 using Npgsql;
@@ -18,17 +16,17 @@ namespace Threadline.IntegrationTests.Packaging;
 /// The packages as a consumer gets them: <c>dotnet pack Threadline.sln</c> produces exactly the published set (each with
 /// its README, licence expression, XML docs and symbols, the core one with every schema migration embedded), then a brand-new
 /// console app outside the repository, with package references only, installs the schema, enables capture and writes a
-/// row through PgBouncer with the EF Core bridge, and reads the actor back; the packaged CLI tool reports the schema version.
+/// row through PgBouncer with the EF Core bridge, and reads the actor back; a brand-new web app compiles the packaged
+/// investigation API and admin UI mapping; the packaged CLI tool reports the schema version.
 /// </summary>
 [Collection(DatabaseCollection.Name)]
 public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelper output)
 {
     /// <summary>Everything that is published, and nothing else.</summary>
-    private static readonly string[] PackageIds =
-        ["Threadline", "Threadline.AspNetCore", "Threadline.Cli", "Threadline.EntityFrameworkCore", "Threadline.Hosting", "Threadline.MassTransit"];
+    private static string[] PackageIds => LocalFeed.PackageIds;
 
     /// <summary>Restores from nuget.org on a busy 2-core machine: generous, one budget for the whole proof.</summary>
-    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan Budget = TimeSpan.FromMinutes(20);
 
     [Fact]
     public async Task The_packed_packages_install_into_a_fresh_console_app_that_audits_an_EF_Core_write_through_PgBouncer()
@@ -36,17 +34,15 @@ public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelp
         using var budget = new CancellationTokenSource(Budget);
         var ct = budget.Token;
         var root = EvidenceFiles.RepositoryRoot;
-        // A version of its own per run, so no copy cached in the global packages folder by an earlier run is used.
-        var version = $"{ToolVersionPrefix()}-proof.t{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}";
         var work = Directory.CreateTempSubdirectory("threadline-consumer-proof-");
-        var feed = Directory.CreateDirectory(Path.Combine(work.FullName, "feed")).FullName;
         var table = $"consumer_widgets_{Guid.NewGuid():N}"[..30];
         var actor = $"consumer-proof-{Guid.NewGuid():N}"[..26];
         await using var fresh = await TemporaryDatabase.CreateAsync(platform, "consumer");
         try
         {
             // 1. Pack the whole solution: only the published projects may produce a package, without a warning.
-            var pack = await RunAsync("dotnet", ["pack", Path.Combine(root, "Threadline.sln"), "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo"], root, ct);
+            // A version of its own per run, so no copy cached in the global packages folder by an earlier run is used.
+            var (feed, version, pack) = await LocalFeed.PackOnceAsync(RunAsync, ct);
             Assert.True(pack.ExitCode == 0, $"dotnet pack failed: {pack}");
             Assert.DoesNotContain(pack.Out.Split('\n'), l => l.Contains(": warning ", StringComparison.Ordinal));
             var expected = PackageIds.SelectMany(id => new[] { $"{id}.{version}.nupkg", $"{id}.{version}.snupkg" }).Order(StringComparer.Ordinal).ToArray();
@@ -69,6 +65,18 @@ public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelp
             Assert.Contains($"installed: version {SchemaInstaller.LatestVersion}", run.Out, StringComparison.Ordinal);
             Assert.Contains($"history: insert user:{actor} source=consumer-proof", run.Out, StringComparison.Ordinal);
 
+            // 2b. A fresh web app maps the packaged investigation API and admin UI with the public API alone.
+            var web = Path.Combine(work.FullName, "web-consumer");
+            var createdWeb = await RunAsync("dotnet", ["new", "web", "-o", web, "-n", "WebConsumerProof", "--framework", "net10.0"], work.FullName, ct);
+            Assert.True(createdWeb.ExitCode == 0, $"dotnet new web failed: {createdWeb}");
+            WriteWebConsumer(web, feed, version);
+            var built = await RunAsync("dotnet", ["build", web, "-nologo"], web, ct);
+            Assert.True(built.ExitCode == 0, $"the web consumer did not compile against the packages: {built}");
+            // Built against the packages of this run, not against anything else that happens to be around.
+            var assets = File.ReadAllText(Path.Combine(web, "obj", "project.assets.json"));
+            Assert.Contains($"\"Threadline.AspNetCore.AdminUi/{version}\"", assets, StringComparison.Ordinal);
+            Assert.Contains($"\"Threadline.AspNetCore/{version}\"", assets, StringComparison.Ordinal);
+
             // 3. The packaged tool: installed from the feed, it reads the schema the consumer installed.
             var tools = Path.Combine(work.FullName, "tools");
             var install = await RunAsync("dotnet", ["tool", "install", "--tool-path", tools, "Threadline.Cli", "--add-source", feed, "--version", version], work.FullName, ct);
@@ -84,7 +92,6 @@ public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelp
         finally
         {
             await DropConsumerTableAsync(table);
-            ForgetCachedPackages(version);
             try
             {
                 work.Delete(recursive: true);
@@ -124,7 +131,14 @@ public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelp
         string[] forbidden = ["Platform", "Tests", "AppHost", "ServiceDefaults", "Benchmarks", "EvidenceMatrix", "xunit"];
         var strays = entries.Where(e => e.EndsWith(".dll", StringComparison.Ordinal) && forbidden.Any(f => e.Contains(f, StringComparison.OrdinalIgnoreCase))).ToList();
         Assert.True(strays.Count == 0, $"{id} ships test or sample assemblies: {string.Join(", ", strays)}");
-        if (id is "Threadline.EntityFrameworkCore" or "Threadline.AspNetCore" or "Threadline.MassTransit")
+        if (id == "Threadline.AspNetCore.AdminUi")
+        {
+            // The Razor class library: pages compiled into its assembly, the stylesheet as a static web asset served at /ui.
+            Assert.Contains("staticwebassets/admin-ui.css", entries);
+            Assert.DoesNotContain(entries, e => e.EndsWith(".cshtml", StringComparison.Ordinal));
+        }
+
+        if (id is "Threadline.EntityFrameworkCore" or "Threadline.AspNetCore" or "Threadline.AspNetCore.AdminUi" or "Threadline.MassTransit")
         {
             // The bridges build on the core package of the same version (the tool carries the core assembly inside).
             Assert.Contains(nuspec.Descendants(), e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value == "Threadline" && e.Attribute("version")?.Value == version);
@@ -156,16 +170,7 @@ public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelp
 
     private static void WriteConsumer(string app, string feed, string version)
     {
-        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="threadline-local" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """);
+        LocalFeed.WriteNuGetConfig(app, feed);
         var project = Path.Combine(app, "ConsumerProof.csproj");
         File.WriteAllText(project, File.ReadAllText(project).Replace("</Project>", $"""
               <ItemGroup>
@@ -248,6 +253,40 @@ public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelp
             """);
     }
 
+    private static void WriteWebConsumer(string app, string feed, string version)
+    {
+        LocalFeed.WriteNuGetConfig(app, feed);
+        var project = Path.Combine(app, "WebConsumerProof.csproj");
+        File.WriteAllText(project, File.ReadAllText(project).Replace("</Project>", $"""
+              <ItemGroup>
+                <PackageReference Include="Threadline.AspNetCore" Version="{version}" />
+                <PackageReference Include="Threadline.AspNetCore.AdminUi" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """, StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using Npgsql;
+            using Threadline.AspNetCore;
+            using Threadline.AspNetCore.AdminUi;
+
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddAuthentication().AddJwtBearer();
+            builder.Services.AddAuthorizationBuilder().AddPolicy("auditor", policy => policy.RequireRole("auditor"));
+            builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(builder.Configuration.GetConnectionString("audit")!));
+            builder.Services.AddThreadlineInvestigation(o => o.TraceUrl = traceId => $"https://traces.example/{traceId}");
+            builder.Services.AddThreadlineAdminUi("auditor", ui => ui.LoginHint = "Ask the on-call engineer for an auditor token.");
+
+            var app = builder.Build();
+            app.UseExceptionHandler("/error");
+            app.UseThreadlineAdminUi();
+            app.UseAuthentication();
+            app.UseAuthorization();
+            app.MapThreadlineInvestigation("auditor").WithGroupName("audit");
+            app.MapThreadlineAdminUi();
+            app.Run();
+            """);
+    }
+
     /// <summary>Leaves the shared fixture database as it was: capture off, the table gone (its audit rows stay, append-only).</summary>
     private async Task DropConsumerTableAsync(string table)
     {
@@ -261,94 +300,6 @@ public sealed class ConsumerProofTests(DatabaseFixture platform, ITestOutputHelp
         await drop.ExecuteNonQueryAsync();
     }
 
-    /// <summary>This run's packages are never wanted again: keep the global packages folder from growing with each run.</summary>
-    private static void ForgetCachedPackages(string version)
-    {
-        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var id in PackageIds)
-        {
-            var folder = Path.Combine(cache, id.ToLowerInvariant(), version);
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-
-            if (Directory.Exists(Path.GetDirectoryName(folder)) && !Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(folder)!).Any())
-            {
-                Directory.Delete(Path.GetDirectoryName(folder)!);
-            }
-        }
-    }
-
-    private static string ToolVersionPrefix()
-    {
-        var props = XDocument.Load(Path.Combine(EvidenceFiles.RepositoryRoot, "Directory.Build.props"));
-        return props.Descendants("VersionPrefix").Single().Value;
-    }
-
-    private async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> args, string workingDirectory, CancellationToken cancellationToken)
-    {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var start = new ProcessStartInfo(fileName == "dotnet" ? dotnet : fileName)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // The test host's MSBuild and test-platform variables would steer the child builds; a consumer has none of them.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)
-                     || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) || k.StartsWith("TESTINGPLATFORM", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        // The tool's apphost finds the runtime here (the SDK may not be at a default location).
-        start.Environment["DOTNET_ROOT"] = Path.GetDirectoryName(ResolveLinks(ResolveOnPath(dotnet)))!;
-
-        var started = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start.");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish within the {Budget} budget.");
-        }
-
-        var result = new ProcessResult(process.ExitCode, await stdout, await stderr);
-        output.WriteLine($"$ {fileName} {string.Join(' ', args.Select(a => a.Contains("Password", StringComparison.OrdinalIgnoreCase) ? "<connection string>" : a))}  ({started.Elapsed.TotalSeconds:F0} s, exit {result.ExitCode})");
-        return result;
-    }
-
-    private static string ResolveOnPath(string file) =>
-        Path.IsPathRooted(file)
-            ? file
-            : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Select(d => Path.Combine(d, file)).FirstOrDefault(File.Exists) ?? file;
-
-    private static string ResolveLinks(string path) => new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
-
-    private sealed record ProcessResult(int ExitCode, string Out, string Err)
-    {
-        public override string ToString() => $"exit code {ExitCode}\n--- stdout ---\n{Tail(Out)}\n--- stderr ---\n{Tail(Err)}";
-
-        private static string Tail(string text) => text.Length <= 6000 ? text : "…" + text[^6000..];
-    }
+    private Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> args, string workingDirectory, CancellationToken cancellationToken) =>
+        PackagingProcess.RunAsync(fileName, args, workingDirectory, output, Budget, cancellationToken);
 }

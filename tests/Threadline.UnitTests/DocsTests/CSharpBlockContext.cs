@@ -46,6 +46,7 @@ internal static class CSharpBlockContext
         using OpenTelemetry.Trace;
         using Threadline;
         using Threadline.AspNetCore;
+        using Threadline.AspNetCore.AdminUi;
         using Threadline.Capture;
         using Threadline.EntityFrameworkCore;
         using Threadline.MassTransit;

@@ -12,7 +12,7 @@ public sealed partial class RouteDocsTests
     private static readonly string[] EndpointSources =
     [
         "src/Threadline.Platform.PostsApi/PostsEndpoints.cs",
-        "src/Threadline.Platform.AdminService/AuditEndpoints.cs",
+        "src/Threadline.AspNetCore/ThreadlineInvestigationExtensions.cs",
     ];
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed partial class RouteDocsTests
 
         Assert.NotEmpty(audit);
         var undocumented = audit.Where(r => !documented.Any(d => r.Matches(d))).ToList();
-        Assert.True(undocumented.Count == 0, "Mapped in AuditEndpoints.cs but not in docs/investigation.md: " + string.Join(", ", undocumented));
+        Assert.True(undocumented.Count == 0, "Mapped in ThreadlineInvestigationExtensions.cs but not in docs/investigation.md: " + string.Join(", ", undocumented));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed partial class RouteDocsTests
             routes.Add(new Route("GET", "/openapi/{documentName}.json"));
         }
 
-        foreach (var page in Directory.EnumerateFiles(Repository.PathOf("src/Threadline.Platform.AdminService/Pages"), "*.cshtml", SearchOption.AllDirectories).Where(NotBuildOutput))
+        foreach (var page in Directory.EnumerateFiles(Repository.PathOf("src/Threadline.AspNetCore.AdminUi/Pages"), "*.cshtml", SearchOption.AllDirectories).Where(NotBuildOutput))
         {
             if (PagePattern().Match(File.ReadAllText(page)) is { Success: true } match)
             {

@@ -1,11 +1,12 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Threadline.Query;
 
-namespace Threadline.Platform.AdminService.Pages.Ui;
+namespace Threadline.AspNetCore.AdminUi.Pages.Ui;
 
 /// <summary>The timeline: changes matching the filter, newest first, a page at a time.</summary>
-public sealed class IndexModel(AuditReader reader) : PageModel
+internal sealed class IndexModel(AuditReader reader) : PageModel
 {
     /// <summary>Filters the form shows as inputs; any other parameter in the URL is carried along as a hidden input.</summary>
     public static IReadOnlyList<string> FormParameters { get; } =

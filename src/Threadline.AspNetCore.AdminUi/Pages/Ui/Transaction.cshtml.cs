@@ -1,12 +1,16 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 using Threadline.Query;
 
-namespace Threadline.Platform.AdminService.Pages.Ui;
+namespace Threadline.AspNetCore.AdminUi.Pages.Ui;
 
 /// <summary>One audited transaction: who, in which request, job and trace, and each change field by field.</summary>
-public sealed class TransactionModel(AuditReader reader, IConfiguration configuration) : PageModel
+/// <param name="reader">Reads the audit trail.</param>
+/// <param name="options">The UI's options, for the trace link.</param>
+internal sealed class TransactionModel(AuditReader reader, IOptions<ThreadlineAdminUiOptions> options) : PageModel
 {
     /// <summary>Diffs shown on one page; the timeline filtered by transaction lists every change.</summary>
     public const int MaxDiffs = 100;
@@ -54,14 +58,7 @@ public sealed class TransactionModel(AuditReader reader, IConfiguration configur
         }
 
         Diffs = diffs;
-        TraceUrl = TraceLink(configuration[PlatformConfig.DashboardUrl], Transaction.TraceId);
+        TraceUrl = string.IsNullOrWhiteSpace(Transaction.TraceId) ? null : options.Value.TraceUrl?.Invoke(Transaction.TraceId);
         return Page();
     }
-
-    private static string? TraceLink(string? dashboardUrl, string? traceId) =>
-        !string.IsNullOrWhiteSpace(traceId)
-        && Uri.TryCreate(dashboardUrl?.Trim(), UriKind.Absolute, out var dashboard)
-        && dashboard.Scheme is "http" or "https"
-            ? $"{dashboard.AbsoluteUri.TrimEnd('/')}/traces/detail/{Uri.EscapeDataString(traceId)}"
-            : null;
 }

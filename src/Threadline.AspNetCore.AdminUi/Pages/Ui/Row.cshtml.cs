@@ -1,12 +1,13 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Threadline.Query;
 
-namespace Threadline.Platform.AdminService.Pages.Ui;
+namespace Threadline.AspNetCore.AdminUi.Pages.Ui;
 
 /// <summary>One row: every recorded change, oldest first, and optionally how it stood at a given time.</summary>
-public sealed class RowModel(AuditReader reader) : PageModel
+internal sealed class RowModel(AuditReader reader) : PageModel
 {
     public string Schema { get; private set; } = "";
 

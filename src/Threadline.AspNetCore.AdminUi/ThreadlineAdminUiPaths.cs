@@ -1,12 +1,13 @@
-namespace Threadline.Platform.AdminService;
+using Microsoft.AspNetCore.Http;
+
+namespace Threadline.AspNetCore.AdminUi;
 
 /// <summary>
-/// The browser side of the admin service's authentication. Pages under <see cref="PathPrefix"/> read the bearer token
-/// from an HttpOnly cookie (set by the UI's login page) when no Authorization header is present; everything else, the
-/// JSON API included, accepts the token from the Authorization header only, so a browser's cookie never authenticates an
-/// API call.
+/// Where the investigation UI lives. Pages under <see cref="PathPrefix"/> read the bearer token from an HttpOnly cookie
+/// (set by the login page) when no Authorization header is present; every other path, an API included, accepts the
+/// token from the Authorization header only, so a browser's cookie never authenticates an API call.
 /// </summary>
-public static class PlatformUi
+public static class ThreadlineAdminUiPaths
 {
     /// <summary>Browser pages live under this path; only there is the token cookie read.</summary>
     public const string PathPrefix = "/ui";
@@ -20,5 +21,8 @@ public static class PlatformUi
     /// <summary>The HttpOnly, SameSite=Strict cookie (path <see cref="PathPrefix"/>) holding the pasted bearer token.</summary>
     public const string TokenCookie = "threadline-ui-token";
 
+    /// <summary>Whether a request path is one of the UI's (case-insensitive, whole segments).</summary>
+    /// <param name="path">The request path.</param>
+    /// <returns>True for <see cref="PathPrefix"/> and any path under it.</returns>
     public static bool IsUiPath(PathString path) => path.StartsWithSegments(PathPrefix, StringComparison.OrdinalIgnoreCase);
 }

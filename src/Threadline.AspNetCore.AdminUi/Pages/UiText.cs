@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
 using Threadline.Query;
 
-namespace Threadline.Platform.AdminService.Pages;
+namespace Threadline.AspNetCore.AdminUi.Pages;
 
 /// <summary>How the investigation pages write times, keys, actors and values for a person.</summary>
-public static partial class UiText
+internal static partial class UiText
 {
     /// <summary>Full precision UTC, for <c>datetime</c> attributes and links (the audit trail stores microseconds).</summary>
     public static string Iso(DateTimeOffset time) =>

@@ -1,15 +1,16 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
-namespace Threadline.Platform.AdminService.Pages.Ui;
+namespace Threadline.AspNetCore.AdminUi.Pages.Ui;
 
 /// <summary>
 /// Renders a bodiless error status of a UI request (403 from authorization, 404 from routing) as a page, keeping the
 /// status. Re-executed with the original method, so it must answer any method and never demand an antiforgery token.
 /// </summary>
 [IgnoreAntiforgeryToken]
-public sealed class StatusModel : PageModel
+internal sealed class StatusModel : PageModel
 {
     private int _code;
 

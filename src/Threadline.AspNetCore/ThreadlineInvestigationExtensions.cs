@@ -1,32 +1,63 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Threadline.AspNetCore.Investigation;
 using Threadline.Query;
 
-namespace Threadline.Platform.AdminService;
-
-public sealed record TransactionChangesResponse(AuditTransaction Transaction, IReadOnlyList<AuditChange> Changes, string? TraceUrl);
-
-public sealed record PageLinks(string? Next);
-
-public sealed record ChangesPageResponse(IReadOnlyList<AuditEntry> Items, string? NextCursor, PageLinks Links);
-
-public sealed record ActionResponse(AuditAction Action, ChangesPageResponse Changes);
-
-public sealed record ExportDryRunResponse(long MatchingRows, int MaxRows, bool WouldTruncate);
+namespace Threadline.AspNetCore;
 
 /// <summary>
 /// Investigation API, version 1: timeline, row history and state, drill-down, diff, actor activity, actions and
 /// export. Auditors and admins only; every refusal is a problem-details body (400 malformed, 422 invalid, 404).
-/// Handlers return typed results and each route declares its problem statuses, so /openapi/v1.json lists them all.
+/// Handlers return typed results and each route declares its problem statuses, so an OpenAPI document lists them all.
 /// </summary>
-public static class AuditEndpoints
+public static class ThreadlineInvestigationExtensions
 {
     private static readonly string[] ExportParameters = ["format", "maxRows", "dryRun"];
 
-    public static IEndpointRouteBuilder MapAuditEndpoints(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// Registers what the investigation API reads with: <see cref="AuditReader"/> and <see cref="AuditExporter"/> over the
+    /// application's <c>NpgsqlDataSource</c> (register one that connects as a role that may read the audit tables, such as
+    /// <c>threadline_auditor</c>), enums written as strings in JSON, and the options.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configure">Changes the options, for example <see cref="ThreadlineInvestigationOptions.TraceUrl"/>.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddThreadlineInvestigation(this IServiceCollection services, Action<ThreadlineInvestigationOptions>? configure = null)
     {
-        var audit = app.MapGroup("/api/v1/audit").RequireAuthorization(PlatformPolicies.Auditor).WithTags("Audit")
+        services.AddOptions<ThreadlineInvestigationOptions>().Configure(o => configure?.Invoke(o));
+        services.TryAddSingleton<AuditReader>();
+        services.TryAddSingleton<AuditExporter>();
+        services.Configure<JsonOptions>(o =>
+        {
+            if (!o.SerializerOptions.Converters.Any(c => c is JsonStringEnumConverter))
+            {
+                o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            }
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Maps the investigation API under <c>/api/v1/audit</c>: timeline, row history and state, drill-down, diff,
+    /// actor activity, actions and export, each requiring <paramref name="authorizationPolicy"/>. Needs
+    /// <see cref="AddThreadlineInvestigation"/>, authentication and authorization.
+    /// </summary>
+    /// <param name="endpoints">The application's endpoints.</param>
+    /// <param name="authorizationPolicy">The policy every route requires; grant it to auditors only, the API shows every audited value that is not masked.</param>
+    /// <returns>The route group, for more conventions (rate limits, CORS, ...).</returns>
+    public static RouteGroupBuilder MapThreadlineInvestigation(this IEndpointRouteBuilder endpoints, string authorizationPolicy)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(authorizationPolicy);
+        var audit = endpoints.MapGroup("/api/v1/audit").RequireAuthorization(authorizationPolicy).WithTags("Audit")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         audit.MapGet("/changes", GetChangesAsync).WithSummary("Timeline of changes, filtered and paged with an opaque cursor.");
@@ -41,7 +72,7 @@ public static class AuditEndpoints
         audit.MapGet("/export", ExportAsync).WithSummary("Streams matching changes as CSV, NDJSON or JSON; dryRun=true counts them.")
             .WithDescription("With dryRun=true the answer is JSON {matchingRows, maxRows, wouldTruncate} and nothing is streamed.")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "text/csv", "application/x-ndjson", "application/json");
-        return app;
+        return audit;
     }
 
     private static Task<Results<Ok<ChangesPageResponse>, ProblemHttpResult>> GetChangesAsync(HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
@@ -59,7 +90,7 @@ public static class AuditEndpoints
         Guarded(async () => OkOrNotFound(await reader.GetDiffAsync(ParseId(id, "change"), cancellationToken),
             "Audit change not found", $"There is no audit change {id}."));
 
-    private static Task<Results<Ok<TransactionChangesResponse>, ProblemHttpResult>> GetTransactionAsync(string id, AuditReader reader, IConfiguration configuration, CancellationToken cancellationToken) =>
+    private static Task<Results<Ok<TransactionChangesResponse>, ProblemHttpResult>> GetTransactionAsync(string id, AuditReader reader, IOptions<ThreadlineInvestigationOptions> options, CancellationToken cancellationToken) =>
         Guarded<TransactionChangesResponse>(async () =>
         {
             var transactionId = ParseId(id, "audit transaction");
@@ -70,7 +101,7 @@ public static class AuditEndpoints
             }
 
             var changes = await reader.GetChangesAsync(transactionId, cancellationToken);
-            return TypedResults.Ok(new TransactionChangesResponse(transaction, changes, TraceUrl(configuration, transaction.TraceId)));
+            return TypedResults.Ok(new TransactionChangesResponse(transaction, changes, TraceUrl(options.Value, transaction.TraceId)));
         });
 
     private static Task<Results<Ok<ChangesPageResponse>, ProblemHttpResult>> GetRowHistoryAsync(string schema, string table, HttpRequest request, AuditReader reader, CancellationToken cancellationToken) =>
@@ -227,11 +258,8 @@ public static class AuditEndpoints
         return new ChangesPageResponse(page.Items, page.NextCursor, new PageLinks(next));
     }
 
-    private static string? TraceUrl(IConfiguration configuration, string? traceId)
-    {
-        var dashboard = configuration[PlatformConfig.DashboardUrl];
-        return string.IsNullOrEmpty(dashboard) || string.IsNullOrEmpty(traceId) ? null : $"{dashboard.TrimEnd('/')}/traces/detail/{Uri.EscapeDataString(traceId)}";
-    }
+    private static string? TraceUrl(ThreadlineInvestigationOptions options, string? traceId) =>
+        string.IsNullOrEmpty(traceId) ? null : options.TraceUrl?.Invoke(traceId);
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
 }
