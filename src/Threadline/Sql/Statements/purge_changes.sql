@@ -1,4 +1,4 @@
--- RetentionPurger: one batch of transactions ({{heads}}: purge_heads.sql; $7 the batch size), all their changes deleted,
+-- RetentionPurger: one batch of transactions (the heads of purge_heads.sql; $7 the batch size), all their changes deleted,
 -- logged in the purge log (ids and digest of what it removed) and marked on captured_tables in the same statement.
 -- Returns the removed count per table, and (table NULL) the number of transactions.
 WITH heads AS ({{heads}} ORDER BY c.id LIMIT $7),
