@@ -46,7 +46,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
         }
 
         var everything = await AuditRows.ScalarAsync<string>(db,
-            "SELECT coalesce(string_agg(to_jsonb(c)::text || to_jsonb(t)::text, ' '), '') FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
+            "SELECT coalesce(string_agg(to_jsonb(c)::text || to_jsonb(t)::text, ' '), '') FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
             table.Split('.')[1]);
         Assert.Contains("[REDACTED]", everything, StringComparison.Ordinal);
         Assert.All(secrets, secret => Assert.DoesNotContain(secret, everything, StringComparison.Ordinal));
@@ -87,7 +87,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
             $"DELETE FROM {table}");
 
         var ops = await AuditRows.ScalarAsync<string>(db,
-            $"SELECT string_agg(op, ',' ORDER BY id) FROM threadline.changes WHERE table_name = $1 AND row_key = jsonb_build_object('code', $2::text::{type})",
+            $"SELECT string_agg(op, ',' ORDER BY id) FROM threadline.change_log WHERE table_name = $1 AND row_key = jsonb_build_object('code', $2::text::{type})",
             table.Split('.')[1], key);
 
         Assert.Equal("insert,update,delete", ops);
@@ -110,7 +110,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
                              'ordered:' || bool_and(ordered),
                              'updates-after:' || (max(captured_at) FILTER (WHERE op = 'insert') <= min(captured_at) FILTER (WHERE op = 'update')))
               FROM (SELECT op, captured_at, captured_at >= coalesce(lag(captured_at) OVER (ORDER BY id), '-infinity') AS ordered
-                      FROM threadline.changes WHERE table_name = $1) c
+                      FROM threadline.change_log WHERE table_name = $1) c
             """,
             table.Split('.')[1]);
         Assert.Equal("spans:true ordered:true updates-after:true", facts);
@@ -145,7 +145,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
         var columns = await AuditRows.ScalarAsync<string>(db, """
             SELECT concat_ws('|', t.actor_type, t.actor_id, t.on_behalf_of_type, t.on_behalf_of_id, t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source,
                              t.started_at <= t.first_change_at AND t.first_change_at <= c.captured_at, t.context IS NULL)
-              FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1
+              FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1
             """, table.Split('.')[1]);
 
         // The bridge's JSON holds nothing the columns do not, so it is not stored a second time.
@@ -174,7 +174,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
         }
 
         var stored = await AuditRows.ScalarAsync<string>(db,
-            "SELECT t.context::text FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
+            "SELECT t.context::text FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
             table.Split('.')[1]);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(context), JsonNode.Parse(stored)), $"stored {stored} for {context}");
     }
@@ -214,7 +214,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
     private static async Task<string[]> ChangesAsync(NpgsqlConnection db, string table)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT op || ' ' || coalesce(row_key::text, '') || coalesce(' [' || array_to_string(changed_fields, ',') || ']', '') || coalesce(' ' || CASE WHEN op = 'update' THEN data_before::text END, '') FROM threadline.changes WHERE table_name = $1 ORDER BY id", db);
+            "SELECT op || ' ' || coalesce(row_key::text, '') || coalesce(' [' || array_to_string(changed_fields, ',') || ']', '') || coalesce(' ' || CASE WHEN op = 'update' THEN data_before::text END, '') FROM threadline.change_log WHERE table_name = $1 ORDER BY id", db);
         command.Parameters.Add(new NpgsqlParameter { Value = table.Split('.')[1] });
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<string>();

@@ -213,8 +213,8 @@ public static class CaptureSqlGenerator
         return $"""
             WITH {HeadVariable} AS MATERIALIZED (SELECT h.* FROM {s}.begin_change({rows.TableLiteral}, false) h)
             INSERT INTO {s}.changes ({ChangeRows.Columns}, data_after)
-            SELECT {rows.Values("'b'", images.KeyOf("x.image"))}, {images.Masked(images.Json("x.image"))}
-              FROM (SELECT to_jsonb({alias}) AS image, {HeadVariable}.fresh AND row_number() OVER () = 1 AS head
+            SELECT {rows.Values("'b'", "x.row_key")}, {images.Masked(images.Json("x.image"))}
+              FROM (SELECT to_jsonb({alias}) AS image, {images.Key(alias)} AS row_key, {HeadVariable}.fresh AND row_number() OVER () = 1 AS head
                       FROM {SqlIdentifier.Qualified(table.Schema, table.Table)} {alias} CROSS JOIN {HeadVariable}) x
              CROSS JOIN {HeadVariable};
             """;
@@ -236,6 +236,14 @@ public static class CaptureSqlGenerator
         public string KeyOf(string json) => keys.Count == 1
             ? $"({json} ->> {SqlIdentifier.Literal(keys[0])})"
             : "jsonb_build_array(" + string.Join(", ", keys.Select(k => $"{json} -> {SqlIdentifier.Literal(k)}")) + ")::text";
+
+        /// <summary>
+        /// The same text from the typed columns of a row: a key column renamed after capture was applied then fails the
+        /// write loudly (the function names the old column) instead of recording changes without a key.
+        /// </summary>
+        public string Key(string alias) => keys.Count == 1
+            ? $"(to_jsonb({alias}.{SqlIdentifier.Quote(keys[0])}) #>> {EmptyLiteral})"
+            : "jsonb_build_array(" + string.Join(", ", keys.Select(k => $"to_jsonb({alias}.{SqlIdentifier.Quote(k)})")) + ")::text";
 
         // Excluded columns are dropped before anything else, so they never reach a row and never count as changed.
         public string Row(string alias) => Json($"to_jsonb({alias})");
@@ -381,8 +389,8 @@ public static class CaptureSqlGenerator
                 -- One statement per firing.
                 IF TG_OP = 'INSERT' THEN
                     INSERT INTO {s}.changes ({ChangeRows.Columns}, data_after)
-                    SELECT {rows.Values("'i'", images.KeyOf("x.image"))}, {images.Masked(images.Json("x.image"))}
-                      FROM (SELECT to_jsonb({NewAlias}) AS image, {HeadVariable}.fresh AND row_number() OVER () = 1 AS head
+                    SELECT {rows.Values("'i'", "x.row_key")}, {images.Masked(images.Json("x.image"))}
+                      FROM (SELECT to_jsonb({NewAlias}) AS image, {images.Key(NewAlias)} AS row_key, {HeadVariable}.fresh AND row_number() OVER () = 1 AS head
                               FROM new_rows {NewAlias}) x;
                 ELSIF TG_OP = 'UPDATE' THEN
                     -- Transition tables hold old and new images in the same order; zipping the two arrays pairs them even when a
@@ -403,8 +411,8 @@ public static class CaptureSqlGenerator
                             OFFSET 0) x;
                 ELSIF TG_OP = 'DELETE' THEN
                     INSERT INTO {s}.changes ({ChangeRows.Columns}, data_before)
-                    SELECT {rows.Values("'d'", images.KeyOf("x.image"))}, {images.Masked(images.Json("x.image"))}
-                      FROM (SELECT to_jsonb({OldAlias}) AS image, {HeadVariable}.fresh AND row_number() OVER () = 1 AS head
+                    SELECT {rows.Values("'d'", "x.row_key")}, {images.Masked(images.Json("x.image"))}
+                      FROM (SELECT to_jsonb({OldAlias}) AS image, {images.Key(OldAlias)} AS row_key, {HeadVariable}.fresh AND row_number() OVER () = 1 AS head
                               FROM old_rows {OldAlias}) x;
                 ELSIF TG_OP = 'TRUNCATE' THEN
                     INSERT INTO {s}.changes ({ChangeRows.Columns})

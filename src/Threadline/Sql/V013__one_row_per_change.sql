@@ -111,6 +111,7 @@ DROP TABLE {{schema}}.transactions;
 DROP FUNCTION IF EXISTS {{schema}}.ensure_transaction(text, boolean);
 DROP FUNCTION IF EXISTS {{schema}}.ensure_transaction_actor(text, boolean);
 DROP FUNCTION IF EXISTS {{schema}}.transaction_actor(text);
+DROP FUNCTION IF EXISTS {{schema}}.refuse_write(text, jsonb);
 DROP FUNCTION IF EXISTS {{schema}}.current_transaction_id();
 DROP FUNCTION IF EXISTS {{schema}}.transaction_row_hash(bigint, xid8, timestamptz, timestamptz, text, text, text, text, text, text, text, text, text, jsonb, jsonb);
 DROP FUNCTION IF EXISTS {{schema}}.change_row_hash(bigint, bigint, text, text, text, jsonb, jsonb, text[], jsonb, timestamptz);
@@ -150,15 +151,30 @@ SELECT c.id, c.txid, c.started_at, c.captured_at AS first_change_at, c.actor_typ
   FROM {{schema}}.changes c
  WHERE c.id = c.tx_id;
 
+-- Every change as people read it (psql, the incident playbook): its table's name, its operation's name, its key as JSON
+-- ({"id": 42}, rebuilt from the image and the table's key columns), the fields an update changed, and its
+-- transaction's actor (from the head). Readers that must use the indexes filter the tables themselves (AuditSql).
+CREATE VIEW {{schema}}.change_log AS
+SELECT c.id, c.tx_id AS transaction_id, tb.table_schema, tb.table_name,
+       CASE c.op WHEN 'i' THEN 'insert' WHEN 'u' THEN 'update' WHEN 'd' THEN 'delete' WHEN 't' THEN 'truncate' WHEN 'b' THEN 'baseline' END AS op,
+       CASE WHEN c.op <> 't' THEN (SELECT jsonb_object_agg(k.k, coalesce(c.data_after, c.data_before) -> k.k) FROM unnest(tb.key_columns) k(k)) END AS row_key,
+       c.data_after,
+       CASE WHEN c.op = 'u' AND c.data_before IS NOT NULL THEN ARRAY(SELECT f.f FROM jsonb_object_keys(c.data_before) f(f) ORDER BY f.f) END AS changed_fields,
+       c.data_before, c.captured_at, t.actor_type, t.actor_id
+  FROM {{schema}}.changes c
+  JOIN {{schema}}.tables tb ON tb.table_id = c.table_id
+  JOIN {{schema}}.changes t ON t.id = c.tx_id;
+
 ALTER TABLE {{schema}}.tables OWNER TO {{owner}};
 ALTER TABLE {{schema}}.changes OWNER TO {{owner}};
 ALTER TABLE {{schema}}.transactions OWNER TO {{owner}};
+ALTER TABLE {{schema}}.change_log OWNER TO {{owner}};
 ALTER SEQUENCE {{schema}}.change_id OWNER TO {{owner}};
-REVOKE ALL ON {{schema}}.tables, {{schema}}.changes, {{schema}}.transactions FROM PUBLIC;
+REVOKE ALL ON {{schema}}.tables, {{schema}}.changes, {{schema}}.transactions, {{schema}}.change_log FROM PUBLIC;
 REVOKE ALL ON SEQUENCE {{schema}}.change_id FROM PUBLIC;
-GRANT SELECT ON {{schema}}.tables, {{schema}}.changes, {{schema}}.transactions TO {{reader}};
+GRANT SELECT ON {{schema}}.tables, {{schema}}.changes, {{schema}}.transactions, {{schema}}.change_log TO {{reader}};
 GRANT SELECT, DELETE ON {{schema}}.changes TO {{retention}};
-GRANT SELECT ON {{schema}}.tables, {{schema}}.transactions TO {{retention}};
+GRANT SELECT ON {{schema}}.tables, {{schema}}.transactions, {{schema}}.change_log TO {{retention}};
 
 -- What a capture statement needs from its transaction (begin_change). tx NULL: the write is refused (refusal says why),
 -- raised by the first row the statement writes, so a statement that changes no row is never refused.

@@ -337,20 +337,20 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
 
         await using var check = await platform.OpenDirectAsync();
         var heldRows = await AuditRows.ScalarAsync<long>(check, $"SELECT count(*) FROM public.{table} WHERE id = $1", HeldId);
-        var heldAudit = await AuditRows.ScalarAsync<long>(check, $"SELECT count(*) FROM threadline.changes WHERE table_name = '{table}' AND row_key = jsonb_build_object('id', $1::int)", HeldId);
+        var heldAudit = await AuditRows.ScalarAsync<long>(check, $"SELECT count(*) FROM threadline.change_log WHERE table_name = '{table}' AND row_key = jsonb_build_object('id', $1::int)", HeldId);
         var committed = await AuditRows.ScalarAsync<long>(check, $"SELECT count(*) FROM public.{table}");
         // With table_schema the row index answers each row's count: without it a loaded machine walked the change table
         // per row and hit the 30 s command timeout.
         var withoutAudit = await AuditRows.ScalarAsync<long>(check, $"""
             SELECT count(*) FROM public.{table} b
-             WHERE (SELECT count(*) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+             WHERE (SELECT count(*) FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id
                      WHERE c.table_schema = 'public' AND c.table_name = '{table}' AND c.row_key = jsonb_build_object('id', b.id) AND t.actor_id = b.actor) <> 1
             """);
         var httpCommitted = await AuditRows.ScalarAsync<long>(check, "SELECT count(*) FROM public.posts WHERE title LIKE $1", $"{run}-http-%");
         var httpWithoutAudit = await AuditRows.ScalarAsync<long>(check, """
             SELECT count(*) FROM public.posts p
              WHERE p.title LIKE $1
-               AND (SELECT count(*) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+               AND (SELECT count(*) FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id
                      WHERE c.table_schema = 'public' AND c.table_name = 'posts' AND c.op = 'insert' AND c.row_key = jsonb_build_object('id', p.id) AND t.actor_id = $2) <> 1
             """, $"{run}-http-%", httpSubject);
 
