@@ -49,7 +49,7 @@ public sealed class ActorOnHeadsTests(DatabaseFixture platform)
                 "t head user bob-actor-head", "i head - -",
             ],
             await LinesAsync(db, """
-                SELECT c.op || ' ' || CASE WHEN c.id = c.tx_id THEN 'head ' ELSE '' END || coalesce(c.actor_type, '-') || ' ' || coalesce(c.actor_id, '-')
+                SELECT c.op::text || ' ' || CASE WHEN c.id = c.tx_id THEN 'head ' ELSE '' END || coalesce(c.actor_type, '-') || ' ' || coalesce(c.actor_id, '-')
                   FROM threadline.changes c JOIN threadline.tables tb ON tb.table_id = c.table_id
                  WHERE tb.table_name = $1 ORDER BY c.id
                 """, table.Split('.')[1]));
@@ -119,7 +119,7 @@ public sealed class ActorOnHeadsTests(DatabaseFixture platform)
         Assert.Equal(
             ["i head user alice-actor-head", "i - -"],
             await LinesAsync(db, """
-                SELECT c.op || ' ' || CASE WHEN c.id = c.tx_id THEN 'head ' ELSE '' END || coalesce(c.actor_type, '-') || ' ' || coalesce(c.actor_id, '-')
+                SELECT c.op::text || ' ' || CASE WHEN c.id = c.tx_id THEN 'head ' ELSE '' END || coalesce(c.actor_type, '-') || ' ' || coalesce(c.actor_id, '-')
                   FROM threadline.changes c JOIN threadline.tables tb ON tb.table_id = c.table_id
                  WHERE tb.table_name = $1 ORDER BY c.id
                 """, table.Split('.')[1]));

@@ -56,7 +56,7 @@ public sealed class NonDefaultSchemaTests(DatabaseFixture platform)
 
             Assert.Equal(
                 ["delete/npgsql-bob", "insert/ef-erin", "insert/ef-erin", "insert/npgsql-alice", "insert/npgsql-alice", "truncate/ops", "update/ef-erin", "update/npgsql-bob"],
-                await ReadAsync(direct, "SELECT c.op || '/' || t.actor_id FROM audit_x.changes c JOIN audit_x.transactions t ON t.id = c.transaction_id ORDER BY 1"));
+                await ReadAsync(direct, "SELECT c.op || '/' || t.actor_id FROM audit_x.change_log c JOIN audit_x.transactions t ON t.id = c.transaction_id ORDER BY 1"));
             Assert.Equal(["ef.action/ef-erin", "orders.import/npgsql-alice"], await ReadAsync(direct, "SELECT name || '/' || actor_id FROM audit_x.actions ORDER BY 1"));
 
             await QueryAsync(database.ConnectionString, beforeTruncate);

@@ -62,7 +62,7 @@ public sealed class SchemaUpgradeTests(DatabaseFixture platform)
             SELECT string_agg(format('%s %s %s %s %s %s %s', c.op, CASE WHEN c.id = c.tx_id THEN 'head' ELSE '-' END, t.actor_id, c.row_key,
                                      coalesce((SELECT string_agg(k, ',' ORDER BY k) FROM jsonb_object_keys(c.data_before) k), '-'),
                                      coalesce(c.data_after, c.data_before), coalesce(a.name, '-')), ' | ' ORDER BY c.id)
-              FROM threadline.changes c JOIN threadline.changes t ON t.id = c.tx_id
+              FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.tx_id
               LEFT JOIN threadline.actions a ON a.id = t.action_id
             """);
         Assert.Equal(string.Join(" | ",

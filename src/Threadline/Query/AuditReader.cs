@@ -112,7 +112,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
     {
         var command = dataSource.CreateCommand();
         var fromWhere = _sql.FromWhere(filter, cursor, order, command.Parameters);
-        command.CommandText = $"SELECT {AuditSql.EntryColumns} {fromWhere} {AuditSql.OrderBy(order)} LIMIT {limit + 1}";
+        command.CommandText = $"SELECT {_sql.EntryColumns} {fromWhere} {AuditSql.OrderBy(order)} LIMIT {limit + 1}";
         return command;
     }
 
@@ -135,7 +135,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
     public async Task<AuditEntry?> GetChangeAsync(long id, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand();
-        command.CommandText = $"SELECT {AuditSql.EntryColumns} FROM {_sql.Joined(_sql.Changes)} WHERE c.id = $1";
+        command.CommandText = $"SELECT {_sql.EntryColumns} FROM {_sql.Joined(_sql.Changes)} WHERE c.id = $1";
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         return (await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
     }

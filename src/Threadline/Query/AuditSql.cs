@@ -42,10 +42,19 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
         $"(CASE WHEN cardinality({table}.key_columns) = 1 THEN {jsonKey} ->> {table}.key_columns[1] " +
         $"ELSE (SELECT jsonb_agg({jsonKey} -> u.k ORDER BY u.o) FROM unnest({table}.key_columns) WITH ORDINALITY u(k, o))::text END) COLLATE \"C\"";
 
-    public static readonly string EntryColumns = $"""
+    /// <summary>
+    /// A head's first action: on the head when it was recorded before the transaction's first write, else found by the
+    /// transaction's (txid, started_at); recording an action never rewrites a change row (its xmin is what the
+    /// completeness check matches).
+    /// </summary>
+    public string ActionId(string head) =>
+        $"coalesce({head}.action_id, (SELECT min(a.id) FROM {Actions} a WHERE a.txid = {head}.txid AND a.tx_started_at = {head}.started_at))";
+
+    /// <summary>What <see cref="AuditEntry.Read"/> reads, in its order, from a change c, its table tb and its head t.</summary>
+    public string EntryColumns => $"""
         c.id, c.tx_id, tb.table_schema, tb.table_name, {OpName("c")}, ({RowKeyJson("c", "tb")})::text, c.data_after::text, {ChangedFields("c")},
         c.data_before::text, c.captured_at, t.started_at, t.actor_type, t.actor_id, t.on_behalf_of_type, t.on_behalf_of_id,
-        t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source, t.action_id, t.refused_context ->> 'reason'
+        t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source, {ActionId("t")}, t.refused_context ->> 'reason'
         """;
 
     public AuditSchemaNames Names { get; } = AuditSchemaNames.For(options);

@@ -146,7 +146,10 @@ CREATE INDEX changes_action_idx ON {{schema}}.changes (action_id) WHERE action_i
 -- The transactions of version 12, as a view over the heads.
 CREATE VIEW {{schema}}.transactions AS
 SELECT c.id, c.txid, c.started_at, c.captured_at AS first_change_at, c.actor_type, c.actor_id, c.on_behalf_of_type,
-       c.on_behalf_of_id, c.request_id, c.correlation_id, c.trace_id, c.job_id, c.source, c.context, c.action_id,
+       c.on_behalf_of_id, c.request_id, c.correlation_id, c.trace_id, c.job_id, c.source, c.context,
+       -- The transaction's first action: set on the head when it was recorded before the first write, else found by the
+       -- transaction's (txid, started_at) (actions_tx_idx), so recording an action never rewrites a change row.
+       coalesce(c.action_id, (SELECT min(a.id) FROM {{schema}}.actions a WHERE a.txid = c.txid AND a.tx_started_at = c.started_at)) AS action_id,
        c.refused_context
   FROM {{schema}}.changes c
  WHERE c.id = c.tx_id;

@@ -8,10 +8,10 @@
 -- refused (TL001) where an actor is required; a different attribution later in the same transaction is refused
 -- (TL002); a context that arrives after an unattributed write attributes the transaction (its head).
 -- A refusal is not raised here: tx is NULL and refusal says why, and the statement's first row raises it (refuse), so a
--- statement that changes no row is never refused. No SET clause (a GUC save and restore per call): only the owner's
--- SECURITY DEFINER capture functions, which pin search_path, may call it; every name is qualified.
+-- statement that changes no row is never refused. Only the owner's SECURITY DEFINER capture functions call it; it pins
+-- search_path like every function of the schema (LeastPrivilegeTests), at the price of a setting saved and restored per call.
 CREATE OR REPLACE FUNCTION {{schema}}.begin_change(p_table text, p_require_actor boolean) RETURNS {{schema}}.capture_head
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     v_xid     xid8 := pg_catalog.pg_current_xact_id();
     v_raw     text := NULLIF(pg_catalog.current_setting('threadline.context', true), '');
