@@ -62,7 +62,7 @@ public sealed class ActorOnHeadsTests(DatabaseFixture platform)
                 """, table.Split('.')[1]));
 
         await using var dataSource = NpgsqlDataSource.Create(platform.DirectConnectionString);
-        var page = await new AuditReader(dataSource).QueryAsync(new AuditFilter { ActorType = "user", ActorId = "alice-actor-head" });
+        var page = await new AuditReader(dataSource).QueryAsync(new AuditFilter { ActorType = "user", ActorId = "alice-actor-head", Table = table.Split('.')[1] });
         Assert.Equal(6, page.Items.Count);
         Assert.All(page.Items, e => Assert.Equal(("user", "alice-actor-head", table.Split('.')[1]), (e.ActorType, e.ActorId, e.TableName)));
     }

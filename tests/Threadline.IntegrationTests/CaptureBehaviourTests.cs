@@ -72,6 +72,18 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
         Assert.Equal(["insert {\"id\": 1}", "truncate "], await ChangesAsync(db, table));
     }
 
+    [Fact]
+    public async Task A_numeric_scale_change_is_a_change()
+    {
+        // 1.0 and 1.00 are equal numbers (and equal jsonb), but not the same value: the images' text tells them apart.
+        await using var db = await platform.OpenDirectAsync();
+        var table = await CreateTableAsync(db, "(id integer PRIMARY KEY, amount numeric)", new TableCaptureOptions(""));
+
+        await db.ExecAuditedAsync(Context, $"INSERT INTO {table} VALUES (1, 1.0)", $"UPDATE {table} SET amount = 1.00", $"UPDATE {table} SET amount = 1.00");
+
+        Assert.Equal(["insert {\"id\": 1}", "update {\"id\": 1} [amount] {\"amount\": 1.0}"], await ChangesAsync(db, table));
+    }
+
     [Theory]
     [InlineData("integer", "42")]
     [InlineData("bigint", "9007199254740993")]

@@ -60,7 +60,7 @@ public sealed class SchemaUpgradeTests(DatabaseFixture platform)
         // Every change kept with its id; a V012 transaction is now the head of its first change, with its context.
         var history = await AuditRows.ScalarAsync<string>(db, """
             SELECT string_agg(format('%s %s %s %s %s %s %s', c.op, CASE WHEN c.id = c.tx_id THEN 'head' ELSE '-' END, t.actor_id, c.row_key,
-                                     coalesce((SELECT string_agg(k, ',' ORDER BY k) FROM jsonb_object_keys(c.data_before) k), '-'),
+                                     coalesce((SELECT string_agg(k, ',' ORDER BY k) FROM jsonb_object_keys(c.data_before) k WHERE c.op = 'u'), '-'),
                                      coalesce(c.data_after, c.data_before), coalesce(a.name, '-')), ' | ' ORDER BY c.id)
               FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.tx_id
               LEFT JOIN threadline.actions a ON a.id = t.action_id
@@ -141,7 +141,7 @@ public sealed class SchemaUpgradeTests(DatabaseFixture platform)
 
         Assert.Empty((await installer.InstallAsync(db)).Applied);
         Assert.False(await new CaptureManager().GetRequireActorEverywhereAsync(db));
-        Assert.Equal(1L, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.schema_versions"));
+        Assert.Equal(2L, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.schema_versions"));
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class TransactionRowTests(DatabaseFixture database)
         // The transaction is undone whole: no second head, and no write without its audit row.
         Assert.Equal(0L, await AuditRows.ScalarAsync<long>(db,
             "SELECT count(*) FROM threadline.changes c JOIN threadline.tables tb ON tb.table_id = c.table_id WHERE tb.table_name = ANY ($1)",
-            new[] { first.Split('.')[1], second.Split('.')[1] }));
+            (object)new[] { first.Split('.')[1], second.Split('.')[1] }));
 
         // The same transaction with its hint kept: one head for all its changes.
         await using (var tx = await db.BeginAuditedTransactionAsync(Context))

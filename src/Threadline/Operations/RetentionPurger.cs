@@ -114,6 +114,10 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
                     {
                         dropped.Add(reader.GetString(0));
                     }
+                    else if (reader.GetString(1).Length == 0)
+                    {
+                        transactions += reader.GetInt64(2);
+                    }
                     else
                     {
                         byTable[reader.GetString(1)] = byTable.GetValueOrDefault(reader.GetString(1)) + reader.GetInt64(2);
@@ -128,17 +132,17 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         bool LimitReached() =>
             (limits.MaxBatches is { } max && batches >= max) || (limits.MaxDuration is { } duration && started.Elapsed >= duration);
 
-        // Whole transactions first (all their changes), then actions (Sql/Statements/purge_*.sql).
+        // Changes first (whole transactions, and other old changes whose transaction stays), then actions (Sql/Statements/purge_*.sql).
         var steps = new (string Sql, Action<NpgsqlDataReader> Count)[]
         {
-            (Names.Statement("purge_changes").Replace("{{heads}}", Heads, StringComparison.Ordinal),
+            (Names.Statement("purge_changes").Replace("{{heads}}", Heads, StringComparison.Ordinal).Replace("{{change_expired}}", ChangeExpired, StringComparison.Ordinal),
              reader =>
              {
                  if (reader.IsDBNull(0))
                  {
                      transactions += reader.GetInt64(1);
                  }
-                 else
+                 else if (reader.GetString(0).Length > 0)
                  {
                      byTable[reader.GetString(0)] = byTable.GetValueOrDefault(reader.GetString(0)) + reader.GetInt64(1);
                  }
@@ -163,8 +167,8 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
                     await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        // A batch is counted in transactions (the NULL row of purge_changes) or in actions.
-                        if (reader.IsDBNull(0) || reader.GetString(0) == "actions")
+                        // How full the batch was: purge_changes says so in its '' row, purge_actions in its only row.
+                        if (!reader.IsDBNull(0) && reader.GetString(0) is "" or "actions")
                         {
                             deleted += reader.GetInt64(1);
                         }
@@ -226,6 +230,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
             SELECT tb.table_schema || '.' || tb.table_name, count(*)
               FROM {Changes} x JOIN {Names.Tables} tb ON tb.table_id = x.table_id
              WHERE x.tx_id IN (SELECT h.id FROM ({Heads}) h)
+                OR (x.tx_id <> x.id AND (SELECT {ChangeExpired} FROM (SELECT x.captured_at, x.table_id) c))
              GROUP BY 1 ORDER BY 1
             """, connection);
         command.Parameters.AddRange(predicate.Parameters());

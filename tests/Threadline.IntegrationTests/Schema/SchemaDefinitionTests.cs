@@ -24,7 +24,7 @@ public sealed class SchemaDefinitionTests(DatabaseFixture platform)
     [
         "current_transaction_id()", "current_transaction_summary(OUT transaction_id bigint, OUT tables text[], OUT changes bigint)",
         "record_action(p_name text, p_status text, p_reason text)", "sealed_rows(p_after pg_snapshot, p_upto pg_snapshot)",
-        "drop_change_partitions_before(p_cutoff timestamp with time zone)",
+        "drop_change_partitions_before(p_cutoff timestamp with time zone)", "seal(p_skip_empty boolean)",
     ];
 
     // ...removed these (the capture's transaction row, the actor copy's default, the transaction row hash)...

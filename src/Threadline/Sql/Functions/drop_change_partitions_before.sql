@@ -1,5 +1,5 @@
 -- Partition mode: drops every range partition whose upper bound is at or before p_cutoff, returning each with its rows
--- per table, and records what it removes (ids and digest of the partition's changes) in purge_log before the DROP.
+-- per table (and, table key '', its transactions: the heads it holds), and records what it removes (ids and digest of the partition's changes) in purge_log before the DROP.
 -- Transactions are expired whole: the later changes of a transaction whose head is in the partition (one that ran
 -- across the boundary) are deleted with it, found by changes_tx_idx, and logged the same way.
 CREATE OR REPLACE FUNCTION {{schema}}.drop_change_partitions_before(p_cutoff timestamptz)
@@ -23,6 +23,8 @@ BEGIN
         CONTINUE WHEN v_partition.upper_bound > p_cutoff;
         RETURN QUERY EXECUTE format('SELECT %L::text, tb.table_schema || ''.'' || tb.table_name, count(*) FROM %I.%I c JOIN %I.tables tb ON tb.table_id = c.table_id GROUP BY 2',
                                     v_partition.name, '{{schema_name}}', v_partition.name, '{{schema_name}}');
+        RETURN QUERY EXECUTE format('SELECT %L::text, ''''::text, count(*) FROM %I.%I h WHERE h.id = h.tx_id',
+                                    v_partition.name, '{{schema_name}}', v_partition.name);
         EXECUTE format($sql$
             WITH doomed AS (
                 DELETE FROM %1$I.changes c

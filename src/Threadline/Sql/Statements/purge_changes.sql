@@ -1,9 +1,12 @@
--- RetentionPurger: one batch of transactions (the heads of purge_heads.sql; $7 the batch size), all their changes deleted,
--- logged in the purge log (ids and digest of what it removed) and marked on captured_tables in the same statement.
--- Returns the removed count per table, and (table NULL) the number of transactions.
+-- RetentionPurger: one batch: transactions old enough whole (the heads of purge_heads.sql, with all their changes) and
+-- other changes old enough whose transaction stays ($7 the batch size of each), logged in the purge log (ids and digest
+-- of what it removed) and marked on captured_tables in the same statement. Returns the removed count per table, the
+-- number of transactions (table NULL) and how full the batch was (table '').
 WITH heads AS ({{heads}} ORDER BY c.id LIMIT $7),
+loose AS (SELECT c.id FROM {{schema}}.changes c WHERE c.tx_id <> c.id AND {{change_expired}} ORDER BY c.id LIMIT $7),
 doomed AS (DELETE FROM {{schema}}.changes c
             WHERE c.id IN (SELECT h.id FROM heads h) OR (c.tx_id IN (SELECT h.id FROM heads h) AND c.tx_id <> c.id)
+               OR c.id IN (SELECT l.id FROM loose l)
            RETURNING c.id, c.table_id,
                      {{schema}}.change_row_hash(c.id, c.tx_id, c.captured_at, c.table_id, c.op, c.row_key, c.data_after, c.data_before,
                          c.txid, c.started_at, c.actor_type, c.actor_id, c.on_behalf_of_type, c.on_behalf_of_id, c.request_id,
@@ -20,3 +23,5 @@ marked AS (UPDATE {{schema}}.captured_tables ct SET history_purged_at = now() FR
 SELECT table_schema || '.' || table_name, n FROM counted
 UNION ALL
 SELECT NULL, count(*) FROM heads
+UNION ALL
+SELECT '', greatest((SELECT count(*) FROM heads), (SELECT count(*) FROM loose))

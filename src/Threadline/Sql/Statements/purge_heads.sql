@@ -1,5 +1,6 @@
--- RetentionPurger: the transactions old enough to purge, by head: a transaction is purged whole, when its head and every
--- other change of it are old enough ("old enough" is purge_change_expired.sql, for a change c), so none is half kept.
+-- RetentionPurger: the transactions old enough to purge, by head: a head goes, with its transaction, only when it and
+-- every other change of it are old enough ("old enough" is purge_change_expired.sql, for a change c), so no change is
+-- left without the head that carries its context. Other changes old enough go on their own (purge_changes.sql).
 SELECT c.id FROM {{schema}}.changes c
  WHERE c.id = c.tx_id AND {{change_expired}}
    AND NOT EXISTS (SELECT FROM {{schema}}.changes x
