@@ -58,7 +58,7 @@ public sealed class AnonymousWriteTests(DatabaseFixture platform)
         await db.ExecAuditedAsync(Anonymous, $"INSERT INTO public.{table} VALUES (1)");
 
         Assert.Equal("anonymous", await AuditRows.ScalarAsync<string>(db, $"""
-            SELECT t.actor_type FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+            SELECT t.actor_type FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id
              WHERE c.table_schema = 'public' AND c.table_name = $1
             """, table));
         // The option is stored with the table's capture settings, and read back.
@@ -154,7 +154,7 @@ public sealed class AnonymousWriteTests(DatabaseFixture platform)
     }
 
     private static Task<long> ChangeCountAsync(NpgsqlConnection db, string table) =>
-        AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.changes WHERE table_schema = 'public' AND table_name = $1 AND op <> 'baseline'", table);
+        AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.change_log WHERE table_schema = 'public' AND table_name = $1 AND op <> 'baseline'", table);
 
     private static Task<long> TransactionCountAsync(NpgsqlConnection db) =>
         AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.transactions");

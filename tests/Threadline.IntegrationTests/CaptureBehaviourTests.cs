@@ -46,7 +46,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
         }
 
         var everything = await AuditRows.ScalarAsync<string>(db,
-            "SELECT coalesce(string_agg(to_jsonb(c)::text || to_jsonb(t)::text, ' '), '') FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
+            "SELECT coalesce(string_agg(to_jsonb(c)::text || to_jsonb(t)::text, ' '), '') FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
             table.Split('.')[1]);
         Assert.Contains("[REDACTED]", everything, StringComparison.Ordinal);
         Assert.All(secrets, secret => Assert.DoesNotContain(secret, everything, StringComparison.Ordinal));
@@ -72,6 +72,18 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
         Assert.Equal(["insert {\"id\": 1}", "truncate "], await ChangesAsync(db, table));
     }
 
+    [Fact]
+    public async Task A_numeric_scale_change_is_a_change()
+    {
+        // 1.0 and 1.00 are equal numbers (and equal jsonb), but not the same value: the images' text tells them apart.
+        await using var db = await platform.OpenDirectAsync();
+        var table = await CreateTableAsync(db, "(id integer PRIMARY KEY, amount numeric)", new TableCaptureOptions(""));
+
+        await db.ExecAuditedAsync(Context, $"INSERT INTO {table} VALUES (1, 1.0)", $"UPDATE {table} SET amount = 1.00", $"UPDATE {table} SET amount = 1.00");
+
+        Assert.Equal(["insert {\"id\": 1}", "update {\"id\": 1} [amount] {\"amount\": 1.0}"], await ChangesAsync(db, table));
+    }
+
     [Theory]
     [InlineData("integer", "42")]
     [InlineData("bigint", "9007199254740993")]
@@ -87,7 +99,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
             $"DELETE FROM {table}");
 
         var ops = await AuditRows.ScalarAsync<string>(db,
-            $"SELECT string_agg(op, ',' ORDER BY id) FROM threadline.changes WHERE table_name = $1 AND row_key = jsonb_build_object('code', $2::text::{type})",
+            $"SELECT string_agg(op, ',' ORDER BY id) FROM threadline.change_log WHERE table_name = $1 AND row_key = jsonb_build_object('code', $2::text::{type})",
             table.Split('.')[1], key);
 
         Assert.Equal("insert,update,delete", ops);
@@ -110,7 +122,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
                              'ordered:' || bool_and(ordered),
                              'updates-after:' || (max(captured_at) FILTER (WHERE op = 'insert') <= min(captured_at) FILTER (WHERE op = 'update')))
               FROM (SELECT op, captured_at, captured_at >= coalesce(lag(captured_at) OVER (ORDER BY id), '-infinity') AS ordered
-                      FROM threadline.changes WHERE table_name = $1) c
+                      FROM threadline.change_log WHERE table_name = $1) c
             """,
             table.Split('.')[1]);
         Assert.Equal("spans:true ordered:true updates-after:true", facts);
@@ -145,7 +157,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
         var columns = await AuditRows.ScalarAsync<string>(db, """
             SELECT concat_ws('|', t.actor_type, t.actor_id, t.on_behalf_of_type, t.on_behalf_of_id, t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source,
                              t.started_at <= t.first_change_at AND t.first_change_at <= c.captured_at, t.context IS NULL)
-              FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1
+              FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1
             """, table.Split('.')[1]);
 
         // The bridge's JSON holds nothing the columns do not, so it is not stored a second time.
@@ -174,7 +186,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
         }
 
         var stored = await AuditRows.ScalarAsync<string>(db,
-            "SELECT t.context::text FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
+            "SELECT t.context::text FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
             table.Split('.')[1]);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(context), JsonNode.Parse(stored)), $"stored {stored} for {context}");
     }
@@ -214,7 +226,7 @@ public sealed class CaptureBehaviourTests(DatabaseFixture platform)
     private static async Task<string[]> ChangesAsync(NpgsqlConnection db, string table)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT op || ' ' || coalesce(row_key::text, '') || coalesce(' [' || array_to_string(changed_fields, ',') || ']', '') || coalesce(' ' || CASE WHEN op = 'update' THEN data_before::text END, '') FROM threadline.changes WHERE table_name = $1 ORDER BY id", db);
+            "SELECT op || ' ' || coalesce(row_key::text, '') || coalesce(' [' || array_to_string(changed_fields, ',') || ']', '') || coalesce(' ' || CASE WHEN op = 'update' THEN data_before::text END, '') FROM threadline.change_log WHERE table_name = $1 ORDER BY id", db);
         command.Parameters.Add(new NpgsqlParameter { Value = table.Split('.')[1] });
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<string>();

@@ -52,7 +52,7 @@ public sealed class CaptureManagementTests(DatabaseFixture platform)
 
         Assert.Equal(0, await TriggerCountAsync(db, table));
         Assert.DoesNotContain(await _capture.ListAsync(db), t => t.Table == table);
-        Assert.Equal(1L, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.changes WHERE table_name = $1", table));
+        Assert.Equal(1L, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.change_log WHERE table_name = $1", table));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class CaptureManagementTests(DatabaseFixture platform)
         }
 
         Assert.Equal("1 (none), 3 capture-management-tests", await AuditRows.ScalarAsync<string>(db,
-            "SELECT string_agg(c.row_key ->> 'id' || ' ' || coalesce(t.actor_id, '(none)'), ', ' ORDER BY c.id) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
+            "SELECT string_agg(c.row_key ->> 'id' || ' ' || coalesce(t.actor_id, '(none)'), ', ' ORDER BY c.id) FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id WHERE c.table_name = $1",
             table));
     }
 
@@ -155,5 +155,5 @@ public sealed class CaptureManagementTests(DatabaseFixture platform)
         AuditRows.ScalarAsync<int>(db, "SELECT count(*)::int FROM pg_trigger WHERE tgrelid = to_regclass('public.' || quote_ident($1)) AND tgname LIKE 'threadline_capture_%' AND tgenabled <> 'D'", table);
 
     private static Task<string> AfterImageAsync(NpgsqlConnection db, string table) =>
-        AuditRows.ScalarAsync<string>(db, "SELECT data_after::text FROM threadline.changes WHERE table_name = $1 ORDER BY id DESC LIMIT 1", table);
+        AuditRows.ScalarAsync<string>(db, "SELECT data_after::text FROM threadline.change_log WHERE table_name = $1 ORDER BY id DESC LIMIT 1", table);
 }

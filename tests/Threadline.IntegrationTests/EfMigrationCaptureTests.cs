@@ -44,7 +44,7 @@ public sealed class EfMigrationCaptureTests(DatabaseFixture platform)
         Assert.True(captured.Options.RequireActor);
         var history = await AuditRows.ScalarAsync<string>(db, """
             SELECT string_agg(concat_ws(' ', c.op, t.actor_id, c.data_after ->> 'CardNumber', c.changed_fields::text), ' | ' ORDER BY c.id)
-              FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+              FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id
              WHERE c.table_schema = 'billing' AND c.row_key = jsonb_build_object('TenantId', $1::uuid, 'Number', 7)
             """, tenant);
         Assert.Equal("insert billing-clerk [REDACTED] | update billing-clerk [REDACTED] {Amount}", history);
@@ -52,7 +52,7 @@ public sealed class EfMigrationCaptureTests(DatabaseFixture platform)
         await context.GetService<IMigrator>().MigrateAsync("0");
 
         Assert.Empty(await new CaptureManager().ListAsync(db));
-        Assert.Equal(2L, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.changes WHERE table_schema = 'billing'"));
+        Assert.Equal(2L, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.change_log WHERE table_schema = 'billing'"));
     }
 
     [Fact]

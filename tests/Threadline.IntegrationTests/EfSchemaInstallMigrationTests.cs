@@ -79,7 +79,7 @@ public sealed class EfSchemaInstallMigrationTests(DatabaseFixture platform)
 
         var audited = await AuditRows.ScalarAsync<string>(db, """
             SELECT concat_ws(' ', c.op, t.actor_type, t.actor_id, t.source, c.data_after ->> 'memo')
-              FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+              FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id
              WHERE c.table_schema = 'ledger' AND c.row_key = jsonb_build_object('id', $1::bigint)
             """, entry.Id);
         Assert.Equal($"insert user {actor.Id} ledger opening balance", audited);

@@ -140,7 +140,7 @@ public sealed class InvestigationApiTests(PlatformFixture platform)
         await db.ExecAuditedAsync(new AuditContext(ActorRef.User("differ")),
             $"INSERT INTO public.{table} VALUES (1, 'old', '4111-secret-card')",
             $"UPDATE public.{table} SET name = 'new', card = '5500-other-secret'");
-        var changeId = await AuditRows.ScalarAsync<long>(db, "SELECT max(id) FROM threadline.changes WHERE table_name = $1", table);
+        var changeId = await AuditRows.ScalarAsync<long>(db, "SELECT max(id) FROM threadline.change_log WHERE table_name = $1", table);
 
         using var admin = Auditor();
         var response = await admin.GetAsync($"/api/v1/audit/changes/{changeId}/diff");

@@ -65,7 +65,7 @@ public sealed class ManagedPostgresTests(DatabaseFixture platform)
             await new CaptureManager(options).EnableAsync(db, new TableCaptureOptions("invoices") { RequireActor = true });
             await db.ExecAuditedAsync(new AuditContext(ActorRef.User("managed-user")),
                 "INSERT INTO public.invoices VALUES (1, 10), (2, 20)", "UPDATE public.invoices SET amount = 11 WHERE id = 1");
-            Assert.Equal(3, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.changes WHERE op <> 'baseline' AND actor_id = 'managed-user'"));
+            Assert.Equal(3, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.change_log WHERE op <> 'baseline' AND actor_id = 'managed-user'"));
 
             var seal = await new AuditSealer(options).SealAsync(db);
             Assert.NotNull(seal);

@@ -100,8 +100,8 @@ public sealed class PlatformMigrationTests(DatabaseFixture platform)
         await AssertMigratedAsync(db);
         Assert.Equal("kept legacy-writer", await AuditRows.ScalarAsync<string>(db, """
             SELECT p.body || ' ' || t.actor_id FROM public.posts p
-              JOIN threadline.changes c ON c.table_name = 'posts' AND c.row_key = jsonb_build_object('id', p.id)
-              JOIN threadline.transactions t ON t.id = c.transaction_id
+              JOIN threadline.changes c ON c.table_id = (SELECT tb.table_id FROM threadline.tables tb WHERE tb.table_name = 'posts') AND c.row_key = p.id::text
+              JOIN threadline.transactions t ON t.id = c.tx_id
             """));
         // The adopted tables take writes through EF as before.
         await using var context = PlatformDatabase.ForMigrations(db);

@@ -146,7 +146,7 @@ public sealed class RedactionDriftTests(PlatformFixture platform)
     private static async Task<IReadOnlyList<string>> ImagesAsync(NpgsqlConnection db, string table)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT concat_ws(' | ', data_after::text, data_before::text, changed_fields::text) FROM threadline.changes WHERE table_name = $1 ORDER BY id", db);
+            "SELECT concat_ws(' | ', data_after::text, data_before::text, changed_fields::text) FROM threadline.change_log WHERE table_name = $1 ORDER BY id", db);
         command.Parameters.Add(new NpgsqlParameter { Value = table });
         await using var reader = await command.ExecuteReaderAsync();
         var images = new List<string>();

@@ -2,6 +2,7 @@ using Npgsql;
 using Threadline.Capture;
 using Threadline.IntegrationTests.Infrastructure;
 using Threadline.IntegrationTests.Schema;
+using Threadline.Operations;
 using Threadline.Operations.Integrity;
 using Threadline.Query;
 using Threadline.Schema;
@@ -18,22 +19,30 @@ public sealed class SchemaUpgradeTests(DatabaseFixture platform)
     private static readonly AuditContext Context = new(ActorRef.User("upgrade-tests"));
 
     [Fact]
-    public async Task A_v012_install_of_the_previous_layout_upgrades_in_place_keeping_history_and_capture()
+    public async Task A_v012_install_of_the_previous_layout_upgrades_in_place_keeping_history_seals_and_capture()
     {
         await using var database = await TemporaryDatabase.CreateAsync(platform, "upgrade");
         await FrozenV012Install.ApplyAsync(database);
         await using var db = await database.OpenAsync();
         var installer = new SchemaInstaller();
         Assert.Equal(12, await installer.GetInstalledVersionAsync(db));
+        // History on the previous layout, written by the version 12 capture function (frozen) and sealed once.
         await db.ExecAsync("CREATE TABLE public.orders (id bigint PRIMARY KEY, status text, card text)");
-        var capture = new CaptureManager();
-        var options = new TableCaptureOptions("orders") { Mask = ["card"], RequireActor = true };
-        await capture.EnableAsync(db, options);
+        await db.ExecAsync(FrozenV012Install.CaptureOrdersSql);
         var before = new AuditContext(ActorRef.User("before-upgrade")) { RequestId = "req-12" };
         await db.ExecAuditedAsync(before,
-            "INSERT INTO public.orders VALUES (1, 'new', '4111'), (2, 'new', '4222')",
+            "INSERT INTO public.orders VALUES (1, 'new', '4111'), (2, 'new', '4222'), (3, 'new', '4333'), (4, 'new', '4444')",
             "SELECT threadline.record_action('orders.import')",
             "UPDATE public.orders SET status = 'paid' WHERE id = 1");
+        await db.ExecAsync("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT threadline.seal(); COMMIT;");
+        await db.ExecAuditedAsync(new AuditContext(ActorRef.User("unsealed")), "UPDATE public.orders SET status = 'late' WHERE id = 4");
+        // A write past capture before the upgrade: the completeness check must still find it after.
+        await db.ExecAsync("""
+            BEGIN; ALTER TABLE public.orders DISABLE TRIGGER threadline_capture_update;
+            UPDATE public.orders SET status = 'bypass' WHERE id = 3;
+            ALTER TABLE public.orders ENABLE TRIGGER threadline_capture_update; COMMIT;
+            """);
+        var idsBefore = await AuditRows.ScalarAsync<string>(db, "SELECT string_agg(id::text, ',' ORDER BY id) FROM threadline.changes");
 
         var upgrade = await installer.InstallAsync(db);
         var rerun = await installer.InstallAsync(db);
@@ -41,85 +50,80 @@ public sealed class SchemaUpgradeTests(DatabaseFixture platform)
         Assert.Equal((12, SchemaInstaller.LatestVersion), (upgrade.PreviousVersion, upgrade.CurrentVersion));
         Assert.Equal(Enumerable.Range(13, SchemaInstaller.LatestVersion - 12), upgrade.Applied);
         Assert.Empty(rerun.Applied);
-        // The trigger function generated on the previous layout keeps working until capture is re-applied.
-        var between = new AuditContext(ActorRef.User("between"));
-        await db.ExecAuditedAsync(between, "UPDATE public.orders SET status = 'shipped' WHERE id = 1");
-        await capture.EnableAsync(db, options);
+        Assert.Equal(idsBefore, await AuditRows.ScalarAsync<string>(db, "SELECT string_agg(id::text, ',' ORDER BY id) FROM threadline.changes"));
+        // The upgrade regenerated the capture function: writes after it go to the new layout, under the same options.
+        var capture = new CaptureManager();
         var after = new AuditContext(ActorRef.User("after-upgrade"));
-        await db.ExecAuditedAsync(after, "SELECT threadline.record_action('orders.cleanup')", "DELETE FROM public.orders WHERE id = 2");
         await db.ExecAuditedAsync(after, "UPDATE public.orders SET status = status WHERE id = 1");
+        await db.ExecAuditedAsync(after, "SELECT threadline.record_action('orders.cleanup')", "DELETE FROM public.orders WHERE id = 2", "UPDATE public.orders SET status = 'shipped' WHERE id = 1");
 
+        // Every change kept with its id; a V012 transaction is now the head of its first change, with its context.
         var history = await AuditRows.ScalarAsync<string>(db, """
-            SELECT string_agg(format('%s %s %s %s %s %s %s', c.op, t.actor_id, c.actor_id, c.row_key, coalesce(c.changed_fields::text, '-'), coalesce(c.data_after, c.data_before), coalesce(a.name, '-')), ' | ' ORDER BY c.id)
-              FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+            SELECT string_agg(format('%s %s %s %s %s %s %s', c.op, CASE WHEN c.id = c.tx_id THEN 'head' ELSE '-' END, t.actor_id, c.row_key,
+                                     coalesce((SELECT string_agg(k, ',' ORDER BY k) FROM jsonb_object_keys(c.data_before) k WHERE c.op = 'u'), '-'),
+                                     coalesce(c.data_after, c.data_before), coalesce(a.name, '-')), ' | ' ORDER BY c.id)
+              FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.tx_id
               LEFT JOIN threadline.actions a ON a.id = t.action_id
             """);
         Assert.Equal(string.Join(" | ",
-            """insert before-upgrade before-upgrade {"id": 1} - {"id": 1, "card": "[REDACTED]", "status": "new"} orders.import""",
-            """insert before-upgrade before-upgrade {"id": 2} - {"id": 2, "card": "[REDACTED]", "status": "new"} orders.import""",
-            """update before-upgrade before-upgrade {"id": 1} {status} {"id": 1, "card": "[REDACTED]", "status": "paid"} orders.import""",
-            """update between between {"id": 1} {status} {"id": 1, "card": "[REDACTED]", "status": "shipped"} -""",
-            """delete after-upgrade after-upgrade {"id": 2} - {"id": 2, "card": "[REDACTED]", "status": "new"} orders.cleanup"""), history);
+            """i head before-upgrade 1 - {"id": 1, "card": "[REDACTED]", "status": "new"} orders.import""",
+            """i - before-upgrade 2 - {"id": 2, "card": "[REDACTED]", "status": "new"} orders.import""",
+            """i - before-upgrade 3 - {"id": 3, "card": "[REDACTED]", "status": "new"} orders.import""",
+            """i - before-upgrade 4 - {"id": 4, "card": "[REDACTED]", "status": "new"} orders.import""",
+            """u - before-upgrade 1 status {"id": 1, "card": "[REDACTED]", "status": "paid"} orders.import""",
+            """u head unsealed 4 status {"id": 4, "card": "[REDACTED]", "status": "late"} -""",
+            """d head after-upgrade 2 - {"id": 2, "card": "[REDACTED]", "status": "new"} orders.cleanup""",
+            """u - after-upgrade 1 status {"id": 1, "card": "[REDACTED]", "status": "shipped"} orders.cleanup"""), history);
         await using (var dataSource = NpgsqlDataSource.Create(database.ConnectionString))
         {
             var reader = new AuditReader(dataSource);
             var found = await reader.QueryAsync(new AuditFilter { ActorType = "user", ActorId = "before-upgrade" }, order: AuditOrder.OldestFirst);
-            Assert.Equal(["insert", "insert", "update"], found.Items.Select(e => e.Op));
-            Assert.Equal(["update"], (await reader.QueryAsync(new AuditFilter { ActorType = "user", ActorId = "between" })).Items.Select(e => e.Op));
+            Assert.Equal(["insert", "insert", "insert", "insert", "update"], found.Items.Select(e => e.Op));
+            Assert.Equal(["status"], found.Items[^1].ChangedFields);
+            Assert.Equal(1, found.Items[0].RowKey?.GetProperty("id").GetInt32());
+            Assert.Equal(["delete", "update"], (await reader.QueryAsync(new AuditFilter { ActorType = "user", ActorId = "after-upgrade" }, order: AuditOrder.OldestFirst)).Items.Select(e => e.Op));
         }
 
         Assert.True(Assert.Single(await capture.ListAsync(db)).IsActive);
-        Assert.Empty((await new IntegrityVerifier().VerifyAsync(db)).Findings);
-        // The bridges' JSON is not stored twice, before the upgrade as after it; the no-op update wrote no transaction row.
+        // The version 12 seal stays in the chain (verified by its chain); the first seal of version 13 covers the rest.
+        var sealer = new AuditSealer();
+        var first = await sealer.SealAsync(db);
+        Assert.Equal(1L, first!.PreviousId);
+        var integrity = await new IntegrityVerifier().VerifyAsync(db);
+        Assert.Empty(integrity.Findings);
+        Assert.Equal((2, 0L), (integrity.Seals, integrity.UnsealedRows));
+        // Completeness: rows last written before the upgrade compare by image (its copy has the upgrade's xmin); the
+        // bypass before the upgrade is still found.
+        var orders = Assert.Single((await new CompletenessChecker().CheckAsync(db, new CompletenessOptions { SampleSize = 5 })).Tables);
+        Assert.Equal((1L, 1L, 1L), (orders.Audited, orders.Unaudited, orders.UnchangedSinceAudited));
+        Assert.Equal("""{"id": 3}""", Assert.Single(orders.UnauditedSamples).RowKey);
+        // The bridges' JSON is not stored twice; the no-op update wrote no change.
         Assert.Equal("req-12 false | - false | - false", await AuditRows.ScalarAsync<string>(db,
             "SELECT string_agg(format('%s %s', coalesce(request_id, '-'), (context IS NOT NULL)::text), ' | ' ORDER BY id) FROM threadline.transactions"));
-        Assert.Equal(0L, await AuditRows.ScalarAsync<long>(db,
-            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'threadline.changes'::regclass AND contype IN ('f', 'c')"));
         var strict = await Assert.ThrowsAsync<PostgresException>(() => db.ExecAsync("UPDATE public.orders SET status = 'lost' WHERE id = 1"));
         Assert.Equal("42501", strict.SqlState);
     }
 
     [Fact]
-    public async Task Changes_recorded_without_an_actor_copy_are_found_by_the_actor_filter_through_their_transactions()
+    public async Task The_history_of_a_dropped_table_stays_readable_by_its_registered_id()
     {
-        // Data, not schema: settings.uncopied_actor_max_id marks change rows that carry no copy of their actor (written
-        // by the unreleased versions before 12). The reader and the integrity check keep handling such rows; this
-        // makes some on the current schema, the way the version 12 upgrade recorded them.
-        await using var database = await TemporaryDatabase.CreateAsync(platform, "uncopied");
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "dropped");
         await using var db = await database.OpenAsync();
         await new SchemaInstaller().InstallAsync(db);
-        await db.ExecAsync("CREATE TABLE public.orders (id bigint PRIMARY KEY, status text)");
-        await new CaptureManager().EnableAsync(db, new TableCaptureOptions("orders"));
-        var before = new AuditContext(ActorRef.User("before-copy"));
-        var after = new AuditContext(ActorRef.User("after-copy"));
-        await db.ExecAuditedAsync(before, "INSERT INTO public.orders VALUES (1, 'new'), (2, 'new')", "UPDATE public.orders SET status = 'paid' WHERE id = 1");
-        await db.ExecAuditedAsync(after, "INSERT INTO public.orders VALUES (3, 'new')");
-        await db.ExecAsync("""
-            UPDATE threadline.changes SET actor_type = NULL, actor_id = NULL;
-            UPDATE threadline.settings SET uncopied_actor_max_id = (SELECT max(id) FROM threadline.changes),
-                                           uncopied_actor_max_captured_at = (SELECT max(captured_at) FROM threadline.changes);
-            """);
-        await db.ExecAuditedAsync(after, "DELETE FROM public.orders WHERE id = 2", "UPDATE public.orders SET status = 'shipped' WHERE id = 3");
+        await db.ExecAsync("CREATE TABLE public.gone (id bigint PRIMARY KEY, v text)");
+        await new CaptureManager().EnableAsync(db, new TableCaptureOptions("gone"));
+        await db.ExecAuditedAsync(Context, "INSERT INTO public.gone VALUES (7, 'a')", "UPDATE public.gone SET v = 'b' WHERE id = 7");
+        await new CaptureManager().DisableAsync(db, "public", "gone");
+        await db.ExecAsync("DROP TABLE public.gone; DELETE FROM threadline.captured_tables WHERE table_name = 'gone'");
 
-        Assert.Equal("- - - - after-copy after-copy", await AuditRows.ScalarAsync<string>(db,
-            "SELECT string_agg(coalesce(c.actor_id, '-'), ' ' ORDER BY c.id) FROM threadline.changes c"));
-        await using (var dataSource = NpgsqlDataSource.Create(database.ConnectionString))
-        {
-            var reader = new AuditReader(dataSource);
-            var found = await reader.QueryAsync(new AuditFilter { ActorType = "user", ActorId = "before-copy" }, order: AuditOrder.OldestFirst);
-            Assert.Equal(["insert", "insert", "update"], found.Items.Select(e => e.Op));
-            // A page of copies newer than every uncopied change is complete without them; the next one reaches back.
-            var afterCopy = new AuditFilter { ActorType = "user", ActorId = "after-copy" };
-            var first = await reader.QueryAsync(afterCopy, limit: 2);
-            var second = await reader.QueryAsync(afterCopy, AuditCursor.Decode(first.NextCursor!), limit: 2);
-            Assert.Equal(["update", "delete"], first.Items.Select(e => e.Op));
-            Assert.Equal(("insert", null), (Assert.Single(second.Items).Op, second.NextCursor));
-        }
-
-        // The uncopied changes are not integrity findings; a copy that differs from its transaction's actor is.
-        Assert.Empty((await new IntegrityVerifier().VerifyAsync(db)).Findings);
-        await db.ExecAsync("UPDATE threadline.changes SET actor_id = 'someone-else' WHERE id = (SELECT max(id) FROM threadline.changes)");
-        Assert.NotEmpty((await new IntegrityVerifier().VerifyAsync(db)).Findings);
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        var reader = new AuditReader(dataSource);
+        var key = new System.Text.Json.Nodes.JsonObject { ["id"] = 7 };
+        var history = await reader.GetRowHistoryAsync("public", "gone", key);
+        Assert.Equal(["insert", "update"], history.Items.Select(e => e.Op));
+        Assert.Equal(["v"], history.Items[1].ChangedFields);
+        var state = await reader.GetStateAsOfAsync("public", "gone", key, DateTimeOffset.UtcNow);
+        Assert.Equal((RowStateKind.Exists, "b"), (state.State, state.Data?.GetProperty("v").GetString()));
     }
 
     [Fact]
@@ -137,7 +141,7 @@ public sealed class SchemaUpgradeTests(DatabaseFixture platform)
 
         Assert.Empty((await installer.InstallAsync(db)).Applied);
         Assert.False(await new CaptureManager().GetRequireActorEverywhereAsync(db));
-        Assert.Equal(1L, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.schema_versions"));
+        Assert.Equal(2L, await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.schema_versions"));
     }
 
     [Fact]

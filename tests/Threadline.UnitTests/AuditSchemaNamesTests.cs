@@ -8,7 +8,7 @@ public sealed partial class AuditSchemaNamesTests
     private static readonly ThreadlineSchemaOptions Other = new() { Schema = "Audit \"X's\"", OwnerRole = "ax_owner", ReaderRole = "ax_reader", RetentionRole = "ax_retention", WriterRole = "ax_writer" };
 
     /// <summary>The placeholders a caller fills in after rendering (the partition swap's indexes, the purge predicate).</summary>
-    private static readonly string[] CallerPlaceholders = ["{{indexes}}", "{{change_expired}}"];
+    private static readonly string[] CallerPlaceholders = ["{{indexes}}", "{{change_expired}}", "{{heads}}"];
 
     [Fact]
     public void Names_are_quoted_and_qualified_with_the_configured_schema()

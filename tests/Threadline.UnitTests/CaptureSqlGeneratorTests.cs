@@ -18,7 +18,8 @@ public sealed class CaptureSqlGeneratorTests
 
         var sql = CaptureSqlGenerator.EnableSql(Users, options, ThreadlineSchemaOptions.Default);
 
-        Assert.Equal(checks, sql.Contains("USING ERRCODE = 'TL003'", StringComparison.Ordinal));
+        // The refusal (TL003, raised by threadline.refuse) is decided in the generated function before the statement's first row.
+        Assert.Equal(checks, sql.Contains(".refusal := 'anonymous';", StringComparison.Ordinal));
         // Stored with the table's options, whatever it is.
         Assert.Contains($"\"allow_anonymous\":{(allowAnonymous ? "true" : "false")}", sql, StringComparison.Ordinal);
     }

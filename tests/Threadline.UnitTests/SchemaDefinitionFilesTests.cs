@@ -73,7 +73,7 @@ public sealed partial class SchemaDefinitionFilesTests
         Assert.Contains($"start at {SchemaInstaller.BaselineVersion}, the baseline", early.Message, StringComparison.Ordinal);
         Assert.Contains("never released", between.Message, StringComparison.Ordinal);
         Assert.Contains($"start at {SchemaInstaller.BaselineVersion}, the baseline", install.Message, StringComparison.Ordinal);
-        Assert.Contains("-- function: ensure_transaction_actor", installer.GetScript(SchemaInstaller.LatestVersion), StringComparison.Ordinal);
+        Assert.Contains("-- function: begin_change", installer.GetScript(SchemaInstaller.LatestVersion), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -171,7 +171,8 @@ public static class CaptureSqlGenerator
     private static string RegisterSql(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
     {
         var json = StoredCaptureOptions.ToJson(options);
-        var registry = AuditSchemaNames.For(schemaOptions).CapturedTables;
+        var names = AuditSchemaNames.For(schemaOptions);
+        var registry = names.CapturedTables;
         // Column identity, read from the catalog when the script runs (so scripts written offline carry it too): the
         // attnums of the redacted columns, which the capture function follows through renames, and every column's
         // attnum and name, against which coverage reports drift (ColumnDrift).
@@ -184,7 +185,12 @@ public static class CaptureSqlGenerator
                        {SqlIdentifier.Literal(ColumnDrift.MaskAttnums)}, {Attnums(options.Mask)},
                        {SqlIdentifier.Literal(ColumnDrift.Columns)}, (SELECT coalesce(jsonb_object_agg(a.attnum::text, a.attname::text), {EmptyLiteral}) FROM pg_catalog.pg_attribute a WHERE a.attrelid = {relation} AND a.attnum > 0 AND NOT a.attisdropped))
             """;
+        // The table's id in the registry that outlives capture (changes name their table by it), and how its keys make row_key.
         return $"""
+            INSERT INTO {names.Tables} AS tb (table_schema, table_name, key_columns)
+            VALUES ({SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)}, {SqlIdentifier.TextArray(keys)})
+            ON CONFLICT (table_schema, table_name) DO UPDATE SET key_columns = EXCLUDED.key_columns
+             WHERE tb.key_columns IS DISTINCT FROM EXCLUDED.key_columns;
             INSERT INTO {registry} AS ct (table_schema, table_name, function_name, key_columns, options)
             VALUES ({SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)}, {SqlIdentifier.Literal(FunctionName(table.Schema, table.Table))}, {SqlIdentifier.TextArray(keys)}, {SqlIdentifier.Literal(json)}::jsonb || {identity})
             ON CONFLICT (table_schema, table_name) DO UPDATE
@@ -203,13 +209,14 @@ public static class CaptureSqlGenerator
         var s = AuditSchemaNames.For(schemaOptions).Schema;
         var images = new RowImages(keys, options);
         const string alias = "threadline_baseline_row";
-        var transaction = new TransactionSql(s, SqlIdentifier.Literal($"{table.Schema}.{table.Table}"), "false");
+        var rows = new ChangeRows(s, table, "false");
         return $"""
-            {transaction.With}
-            INSERT INTO {s}.changes ({transaction.Columns}, table_schema, table_name, op, row_key, data_after, captured_at)
-            SELECT {transaction.Values}, {SqlIdentifier.Literal(table.Schema)}, {SqlIdentifier.Literal(table.Table)},
-                   'baseline', {images.Key(alias)}, {images.Masked(images.Row(alias))}, clock_timestamp()
-              FROM {SqlIdentifier.Qualified(table.Schema, table.Table)} {alias};
+            WITH {HeadVariable} AS MATERIALIZED (SELECT h.* FROM {s}.begin_change({rows.TableLiteral}, false) h)
+            INSERT INTO {s}.changes ({ChangeRows.Columns}, data_after)
+            SELECT {rows.Values("'b'", "x.row_key")}, {images.Masked(images.Json("x.image"))}
+              FROM (SELECT to_jsonb({alias}) AS image, {images.Key(alias)} AS row_key, {HeadVariable}.fresh AND row_number() OVER () = 1 AS head
+                      FROM {SqlIdentifier.Qualified(table.Schema, table.Table)} {alias} CROSS JOIN {HeadVariable}) x
+             CROSS JOIN {HeadVariable};
             """;
     }
 
@@ -222,12 +229,21 @@ public static class CaptureSqlGenerator
     {
         public string Placeholder { get; } = "to_jsonb(" + SqlIdentifier.Literal(options.MaskPlaceholder) + "::text)";
 
-        public string Key(string alias) =>
-            "jsonb_build_object(" + string.Join(", ", keys.Select(k => $"{SqlIdentifier.Literal(k)}, {alias}.{SqlIdentifier.Quote(k)}")) + ")";
+        /// <summary>
+        /// The row key as text from a whole-row JSON image: one column's JSON text, several columns the JSON array of
+        /// their values. Readers build the same text from a JSON key filter (AuditSql.RowKeyText).
+        /// </summary>
+        public string KeyOf(string json) => keys.Count == 1
+            ? $"({json} ->> {SqlIdentifier.Literal(keys[0])})"
+            : "jsonb_build_array(" + string.Join(", ", keys.Select(k => $"{json} -> {SqlIdentifier.Literal(k)}")) + ")::text";
 
-        /// <summary>The key from a whole-row JSON image: the same JSON values as from the columns themselves.</summary>
-        public string KeyOf(string json) =>
-            "jsonb_build_object(" + string.Join(", ", keys.Select(k => $"{SqlIdentifier.Literal(k)}, {json} -> {SqlIdentifier.Literal(k)}")) + ")";
+        /// <summary>
+        /// The same text from the typed columns of a row: a key column renamed after capture was applied then fails the
+        /// write loudly (the function names the old column) instead of recording changes without a key.
+        /// </summary>
+        public string Key(string alias) => keys.Count == 1
+            ? $"(to_jsonb({alias}.{SqlIdentifier.Quote(keys[0])}) #>> {EmptyLiteral})"
+            : "jsonb_build_array(" + string.Join(", ", keys.Select(k => $"to_jsonb({alias}.{SqlIdentifier.Quote(k)})")) + ")::text";
 
         // Excluded columns are dropped before anything else, so they never reach a row and never count as changed.
         public string Row(string alias) => Json($"to_jsonb({alias})");
@@ -253,6 +269,9 @@ public static class CaptureSqlGenerator
     private const string MaskVariable = "threadline_mask";
     private const string MaskImageVariable = "threadline_mask_image";
 
+    // What begin_change returned for the statement: a PL/pgSQL variable in the capture function, a CTE in a baseline.
+    private const string HeadVariable = "threadline_head";
+
     // An empty text[] or jsonb object literal: raw interpolated strings cannot hold literal braces.
     private const string EmptyLiteral = "'{}'";
 
@@ -271,8 +290,6 @@ public static class CaptureSqlGenerator
 
         var registry = AuditSchemaNames.For(schemaOptions).CapturedTables;
         var declare = $"""
-            #variable_conflict use_variable
-            DECLARE
                 {ExcludeVariable} text[];
                 {MaskVariable} text[];
                 {MaskImageVariable} jsonb;
@@ -294,82 +311,114 @@ public static class CaptureSqlGenerator
     }
 
     /// <summary>
-    /// How a capture statement gets its transaction row: one call whose id and actor feed every row, made when the first
-    /// row is written (a materialized CTE runs only when read, and the scalar subqueries read it at their first
-    /// evaluation), so a statement that changed no row creates no transaction row.
+    /// The columns every capture statement writes: ids, time, table, op and key, and the head's transaction context.
+    /// The head is the statement's first row when begin_change started the transaction (fresh); its context columns are
+    /// NULL on every other row. A refused statement (tx NULL) raises on its first row (refuse), so a statement that
+    /// changed no row is never refused and writes nothing.
     /// </summary>
-    private sealed class TransactionSql(string schema, string tableLiteral, string requireActor)
+    private sealed class ChangeRows(string schema, TableDefinition table, string requireActor)
     {
-        public string With => $"WITH threadline_tx AS MATERIALIZED (SELECT {schema}.ensure_transaction_actor({tableLiteral}, {requireActor}) AS tx)";
+        public const string Columns = "id, tx_id, captured_at, table_id, op, row_key, txid, started_at, actor_type, actor_id, on_behalf_of_type, " +
+            "on_behalf_of_id, request_id, correlation_id, trace_id, job_id, source, context, refused_context, action_id";
 
-        public string Columns => "transaction_id, actor_type, actor_id";
+        public string TableLiteral { get; } = SqlIdentifier.Literal($"{table.Schema}.{table.Table}");
 
-        public string Values => "(SELECT (threadline_tx.tx).id FROM threadline_tx), (SELECT (threadline_tx.tx).actor_type FROM threadline_tx), (SELECT (threadline_tx.tx).actor_id FROM threadline_tx)";
+        public string RequireActor => requireActor;
 
-        /// <summary>A statement with no rows to read (TRUNCATE): the call in FROM, followed by <paramref name="rest"/>.</summary>
-        public string SingleRow(string rest) =>
-            $"SELECT x.id, x.actor_type, x.actor_id, {rest} FROM {schema}.ensure_transaction_actor({tableLiteral}, {requireActor}) x";
+        /// <summary>The values of <see cref="Columns"/> for a row of the derived table <c>x</c> (with its <c>head</c> flag).</summary>
+        public string Values(string op, string key)
+        {
+            string Head(string value) => $"CASE WHEN x.head THEN {value} END";
+            var head = string.Join(", ", new[]
+            {
+                $"{HeadVariable}.txid", "now()", $"{HeadVariable}.actor_type", $"{HeadVariable}.actor_id", $"{HeadVariable}.on_behalf_of_type",
+                $"{HeadVariable}.on_behalf_of_id", $"{HeadVariable}.request_id", $"{HeadVariable}.correlation_id", $"{HeadVariable}.trace_id",
+                $"{HeadVariable}.job_id", $"{HeadVariable}.source", $"{HeadVariable}.context", $"{HeadVariable}.refused_context", $"{HeadVariable}.action_id",
+            }.Select(Head));
+            var tableId = $"(SELECT tb.table_id FROM {schema}.tables tb WHERE tb.table_schema = {SqlIdentifier.Literal(table.Schema)} AND tb.table_name = {SqlIdentifier.Literal(table.Table)})";
+            return $"CASE WHEN x.head THEN {HeadVariable}.tx ELSE nextval('{schema}.change_id') END, " +
+                   $"coalesce({HeadVariable}.tx, {schema}.refuse({TableLiteral}, {HeadVariable}.refusal, {HeadVariable}.refused_context)), " +
+                   $"clock_timestamp(), {tableId}, {op}, {key}, {head}";
+        }
     }
+
+    /// <summary>The capture function and triggers of a table already registered (the installer's upgrade regenerates them).</summary>
+    internal static string FunctionSql(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions) =>
+        Generate(table, keys, options, schemaOptions);
 
     private static string Generate(TableDefinition table, IReadOnlyList<string> keys, TableCaptureOptions options, ThreadlineSchemaOptions schemaOptions)
     {
         var s = AuditSchemaNames.For(schemaOptions).Schema;
         var target = SqlIdentifier.Qualified(table.Schema, table.Table);
         var function = s + "." + SqlIdentifier.Quote(FunctionName(table.Schema, table.Table));
-        var schemaLiteral = SqlIdentifier.Literal(table.Schema);
-        var tableLiteral = SqlIdentifier.Literal(table.Table);
-        var qualifiedLiteral = SqlIdentifier.Literal($"{table.Schema}.{table.Table}");
         var requireActor = options.RequireActor ? "true" : "false";
 
         var images = new RowImages(keys, options, followColumns: true);
-        string Key(string alias) => images.Key(alias);
-        string Row(string alias) => images.Row(alias);
-        string Masked(string json) => images.Masked(json);
         var placeholder = images.Placeholder;
         var maskArray = images.MaskArray;
         var (declare, resolve) = FollowColumnsSql(table, options, placeholder, schemaOptions);
         var beforeValue = options.Mask.Count == 0
-            ? "u.before_row -> e.key"
-            : $"CASE WHEN e.key = ANY ({maskArray}) THEN {placeholder} ELSE u.before_row -> e.key END";
-        var noOpFilter = options.RecordNoOpUpdates ? "" : "\n                     WHERE d.fields IS NOT NULL";
-        var tx = new TransactionSql(s, qualifiedLiteral, requireActor);
-        var anonymousCheck = options.RequireActor && !options.AllowAnonymous ? AnonymousCheckSql(s, qualifiedLiteral) : "";
+            ? "e.before"
+            : $"CASE WHEN e.key = ANY ({maskArray}) THEN {placeholder} ELSE e.before END";
+        // A no-op update (equal images) is skipped unless the options record it. Equal jsonb is not enough: 1.0 and 1.00
+        // are equal numbers, so the text decides between equal images (it only runs on those).
+        var noOpFilter = options.RecordNoOpUpdates ? "" : "\n                             WHERE NOT (u.before_row = u.after_row AND u.before_row::text = u.after_row::text)";
+        var rows = new ChangeRows(s, table, requireActor);
+        var anonymousCheck = options.RequireActor && !options.AllowAnonymous
+            ? $"""
+
+                -- A strict table takes the anonymous actor only when its capture options allow it (AllowAnonymous): refused (TL003)
+                -- by the statement's first row, like every refusal.
+                IF {HeadVariable}.actor_type = 'anonymous' THEN
+                    {HeadVariable}.tx := NULL;
+                    {HeadVariable}.refusal := 'anonymous';
+                END IF;
+            """
+            : "";
+        var variableConflict = declare.Length > 0 ? "#variable_conflict use_variable\n" : "";
 
         return $"""
             CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
             LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
+            {variableConflict}DECLARE
+                {HeadVariable} {s}.capture_head;
             {declare}
             BEGIN
             {resolve}
+                {HeadVariable} := {s}.begin_change({rows.TableLiteral}, {requireActor});{anonymousCheck}
                 -- One statement per firing.
                 IF TG_OP = 'INSERT' THEN
-                    {tx.With}
-                    INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, row_key, data_after, captured_at)
-                    SELECT {tx.Values}, {schemaLiteral}, {tableLiteral}, 'insert', {Key(NewAlias)}, {Masked(Row(NewAlias))}, clock_timestamp()
-                      FROM new_rows {NewAlias};
+                    INSERT INTO {s}.changes ({ChangeRows.Columns}, data_after)
+                    SELECT {rows.Values("'i'", "x.row_key")}, {images.Masked(images.Json("x.image"))}
+                      FROM (SELECT to_jsonb({NewAlias}) AS image, {images.Key(NewAlias)} AS row_key, {HeadVariable}.fresh AND row_number() OVER () = 1 AS head
+                              FROM new_rows {NewAlias}) x;
                 ELSIF TG_OP = 'UPDATE' THEN
                     -- Transition tables hold old and new images in the same order; zipping the two arrays pairs them even when a
                     -- key changes, in linear time whatever plan PL/pgSQL cached (a join cached for a one-row statement went quadratic).
-                    {tx.With}
-                    INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, row_key, data_after, changed_fields, data_before, captured_at)
-                    SELECT {tx.Values}, {schemaLiteral}, {tableLiteral}, 'update', u.row_key, {Masked("u.after_row")}, d.fields, d.before, clock_timestamp()
-                      FROM (SELECT {images.KeyOf("z.after_full")} AS row_key, {images.Json("z.after_full")} AS after_row, {images.Json("z.before_full")} AS before_row
-                              FROM unnest((SELECT array_agg(to_jsonb({OldAlias})) FROM old_rows {OldAlias}),
-                                          (SELECT array_agg(to_jsonb({NewAlias})) FROM new_rows {NewAlias})) AS z(before_full, after_full)) u
-                     CROSS JOIN LATERAL (
-                          SELECT array_agg(e.key ORDER BY e.key) AS fields, jsonb_object_agg(e.key, {beforeValue}) AS before
-                            FROM jsonb_each(u.after_row) e
-                           WHERE e.value IS DISTINCT FROM u.before_row -> e.key) d{noOpFilter};
+                    -- data_before holds the before values of the changed columns only. OFFSET 0 keeps each image and the diff
+                    -- computed once per row.
+                    INSERT INTO {s}.changes ({ChangeRows.Columns}, data_after, data_before)
+                    SELECT {rows.Values("'u'", "x.row_key")}, {images.Masked("x.after_row")}, x.before
+                      FROM (SELECT u.row_key, u.after_row, d.before, {HeadVariable}.fresh AND row_number() OVER () = 1 AS head
+                              FROM (SELECT {images.KeyOf("z.after_full")} AS row_key, {images.Json("z.after_full")} AS after_row, {images.Json("z.before_full")} AS before_row
+                                      FROM unnest((SELECT array_agg(to_jsonb({OldAlias})) FROM old_rows {OldAlias}),
+                                                  (SELECT array_agg(to_jsonb({NewAlias})) FROM new_rows {NewAlias})) AS z(before_full, after_full)
+                                    OFFSET 0) u
+                             CROSS JOIN LATERAL (
+                                  SELECT jsonb_object_agg(e.key, {beforeValue}) AS before
+                                    FROM (SELECT b.key, u.before_row -> b.key AS before, b.value AS after FROM jsonb_each(u.after_row) b) e
+                                   WHERE CASE WHEN e.after = e.before THEN e.after::text <> e.before::text ELSE true END) d{noOpFilter}
+                            OFFSET 0) x;
                 ELSIF TG_OP = 'DELETE' THEN
-                    {tx.With}
-                    INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, row_key, data_before, captured_at)
-                    SELECT {tx.Values}, {schemaLiteral}, {tableLiteral}, 'delete', {Key(OldAlias)}, {Masked(Row(OldAlias))}, clock_timestamp()
-                      FROM old_rows {OldAlias};
+                    INSERT INTO {s}.changes ({ChangeRows.Columns}, data_before)
+                    SELECT {rows.Values("'d'", "x.row_key")}, {images.Masked(images.Json("x.image"))}
+                      FROM (SELECT to_jsonb({OldAlias}) AS image, {images.Key(OldAlias)} AS row_key, {HeadVariable}.fresh AND row_number() OVER () = 1 AS head
+                              FROM old_rows {OldAlias}) x;
                 ELSIF TG_OP = 'TRUNCATE' THEN
-                    INSERT INTO {s}.changes ({tx.Columns}, table_schema, table_name, op, captured_at)
-                    {tx.SingleRow($"{schemaLiteral}, {tableLiteral}, 'truncate', clock_timestamp()")};
+                    INSERT INTO {s}.changes ({ChangeRows.Columns})
+                    SELECT {rows.Values("'t'", "NULL")}
+                      FROM (SELECT {HeadVariable}.fresh AS head) x;
                 END IF;
-            {anonymousCheck}
                 RETURN NULL;
             END
             $capture$;
@@ -385,24 +434,6 @@ public static class CaptureSqlGenerator
             CREATE TRIGGER {TruncateTrigger} AFTER TRUNCATE ON {target} FOR EACH STATEMENT EXECUTE FUNCTION {function}();
             """;
     }
-
-    /// <summary>
-    /// A strict table's refusal of the anonymous actor (SQLSTATE TL003), unless its options allow anonymous writes: an
-    /// endpoint that forgot its authorization would otherwise write <c>anonymous</c> rows where an actor is required.
-    /// Checked in the generated function, not in ensure_transaction_actor, so the shared SQL functions stay as they are.
-    /// It runs after the statement's insert (FOUND: at least one change row, so a statement that changed nothing costs
-    /// nothing) and reads the transaction row that insert used, which holds the actor even when the context was cleared
-    /// after an earlier write. Raising undoes the statement, its change rows and a transaction row it created.
-    /// </summary>
-    private static string AnonymousCheckSql(string schema, string tableLiteral) => $"""
-            -- A strict table takes the anonymous actor only when its capture options allow it (AllowAnonymous).
-                IF FOUND AND (SELECT t.actor_type FROM {schema}.transactions t
-                               WHERE t.txid = pg_current_xact_id() AND t.started_at = now()) = 'anonymous' THEN
-                    RAISE EXCEPTION 'threadline: a write to % needs an authenticated actor, and this transaction''s actor is anonymous', {tableLiteral}
-                        USING ERRCODE = '{ThreadlineSqlStates.AnonymousActorRefused}',
-                              HINT = 'Require authentication on the endpoint that writes, attribute such requests to another actor in the actor resolver, or allow anonymous writes to this table explicitly (TableCaptureOptions.AllowAnonymous).';
-                END IF;
-        """;
 
     /// <summary>
     /// The DDL that stops capturing a table: drops its four capture triggers and its trigger function, each IF EXISTS. It

@@ -18,6 +18,11 @@ internal static class CompletenessSql
         var changes = AuditSchemaNames.For(schemaOptions).Changes;
         var target = SqlIdentifier.Qualified(table.Schema, table.Table);
         var key = "jsonb_build_object(" + string.Join(", ", keys.Select(k => $"{SqlIdentifier.Literal(k)}, r.{SqlIdentifier.Quote(k)}")) + ")";
+        // The key as capture stores it (CaptureSqlGenerator.RowImages.KeyOf), from the same JSON values.
+        var keyText = keys.Count == 1
+            ? $"(to_jsonb(r) ->> {SqlIdentifier.Literal(keys[0])})"
+            : "jsonb_build_array(" + string.Join(", ", keys.Select(k => $"to_jsonb(r) -> {SqlIdentifier.Literal(k)}")) + ")::text";
+        var tables = AuditSchemaNames.For(schemaOptions).Tables;
         return $"""
             SELECT CASE
                      WHEN NOT (l.xid_age BETWEEN 0 AND $3) THEN 'before_capture'
@@ -25,22 +30,24 @@ internal static class CompletenessSql
                      WHEN l.xid_age > $4 THEN 'history_purged'
                      -- Only rows without an audit record get here, so this per-row lookup stays off the common path.
                      WHEN (SELECT c.data_after FROM {changes} c
-                            WHERE c.table_schema = $1 AND c.table_name = $2 AND c.row_key = l.row_key
-                            ORDER BY c.captured_at DESC, c.id DESC LIMIT 1)
+                            WHERE c.table_id = (SELECT tb.table_id FROM {tables} tb WHERE tb.table_schema = $1 AND tb.table_name = $2)
+                              AND c.row_key = l.key_text
+                            ORDER BY c.id DESC LIMIT 1)
                           = (SELECT {Image(table, "r2")} FROM {target} r2 WHERE r2.ctid = l.row_ctid) THEN 'unchanged'
                      ELSE 'unaudited'
                    END AS status,
                    l.row_key, $5 - l.xid_age AS xid
-              FROM (SELECT r.ctid AS row_ctid, {key} AS row_key, r.xmin AS xid, age(r.xmin) AS xid_age FROM {target} r) l
+              FROM (SELECT r.ctid AS row_ctid, {key} AS row_key, {keyText} COLLATE "C" AS key_text, r.xmin AS xid, age(r.xmin) AS xid_age FROM {target} r) l
               LEFT JOIN (
                    -- Each audited row's writing xid is its change row's own xmin: the subtransaction's when the write ran
                    -- under a savepoint, as the data row's is. Both sides younger than the capture start (under 2^31), so
-                   -- equal 32-bit xids are the same transaction.
+                   -- equal 32-bit xids are the same transaction. A change copied by the upgrade to schema version 13 has the
+                   -- upgrade's xmin, so a row last written before it falls to the image comparison (unchanged or unaudited).
                    SELECT c.xmin AS xid, c.row_key
                      FROM {changes} c
-                    WHERE c.table_schema = $1 AND c.table_name = $2 AND c.op IN ('insert', 'update')
-                      AND c.captured_at >= $6 AND age(c.xmin) BETWEEN 0 AND $3
-                    GROUP BY 1, 2) a ON a.xid = l.xid AND a.row_key = l.row_key
+                    WHERE c.table_id = (SELECT tb.table_id FROM {tables} tb WHERE tb.table_schema = $1 AND tb.table_name = $2)
+                      AND c.op IN ('i', 'u') AND c.captured_at >= $6 AND age(c.xmin) BETWEEN 0 AND $3
+                    GROUP BY 1, 2) a ON a.xid = l.xid AND a.row_key = l.key_text
             """;
     }
 

@@ -61,7 +61,12 @@ public sealed class PartitioningManager(ThreadlineSchemaOptions? options = null)
             await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                indexes.Add(reader.GetString(0) + ";");
+                // A unique index of a partitioned table must hold the partition key: in partition mode one head per
+                // transaction is enforced per capture time (docs/capture.md, "Partitioning").
+                var definition = reader.GetString(0);
+                indexes.Add((definition.StartsWith("CREATE UNIQUE INDEX ", StringComparison.Ordinal)
+                    ? definition.Replace("(txid, started_at)", "(txid, started_at, captured_at)", StringComparison.Ordinal)
+                    : definition) + ";");
             }
         }
 

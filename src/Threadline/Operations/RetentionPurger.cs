@@ -20,14 +20,15 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
 
     private string Changes => Names.Changes;
 
-    private string Transactions => Names.Transactions;
-
     private string Actions => Names.Actions;
 
     private string CapturedTables => Names.CapturedTables;
 
     /// <summary>"Old enough" for a change <c>c</c> (Sql/Statements/purge_change_expired.sql), used by every purge statement.</summary>
     private string ChangeExpired => Names.Statement("purge_change_expired");
+
+    // The heads of the transactions old enough to purge whole (Sql/Statements/purge_heads.sql).
+    private string Heads => Names.Statement("purge_heads").Replace("{{change_expired}}", ChangeExpired, StringComparison.Ordinal);
 
     /// <summary>
     /// Counts (dry run) or deletes (execute) the audit rows <paramref name="policy"/> no longer keeps: changes older than their
@@ -69,7 +70,7 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         if (!execute)
         {
             summary = new PurgeSummary(false, now, await CountChangesAsync(connection, predicate, cancellationToken).ConfigureAwait(false),
-                await ScalarAsync<long>(connection, $"SELECT count(*) FROM {Transactions} t WHERE t.started_at < $5 AND NOT EXISTS (SELECT FROM {Changes} c WHERE c.transaction_id = t.id AND NOT {ChangeExpired})", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
+                await ScalarAsync<long>(connection, $"SELECT count(*) FROM ({Heads}) h", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
                 await ScalarAsync<long>(connection, $"SELECT count(*) FROM {Actions} a WHERE a.recorded_at < $6", predicate.Parameters(), cancellationToken).ConfigureAwait(false),
                 0, started.Elapsed, true)
             {
@@ -113,6 +114,10 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
                     {
                         dropped.Add(reader.GetString(0));
                     }
+                    else if (reader.GetString(1).Length == 0)
+                    {
+                        transactions += reader.GetInt64(2);
+                    }
                     else
                     {
                         byTable[reader.GetString(1)] = byTable.GetValueOrDefault(reader.GetString(1)) + reader.GetInt64(2);
@@ -127,12 +132,21 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
         bool LimitReached() =>
             (limits.MaxBatches is { } max && batches >= max) || (limits.MaxDuration is { } duration && started.Elapsed >= duration);
 
-        // Changes first, then transactions left without changes, then actions (Sql/Statements/purge_*.sql).
+        // Changes first (whole transactions, and other old changes whose transaction stays), then actions (Sql/Statements/purge_*.sql).
         var steps = new (string Sql, Action<NpgsqlDataReader> Count)[]
         {
-            (Names.Statement("purge_changes").Replace("{{change_expired}}", ChangeExpired, StringComparison.Ordinal),
-             reader => byTable[reader.GetString(0)] = byTable.GetValueOrDefault(reader.GetString(0)) + reader.GetInt64(1)),
-            (Names.Statement("purge_transactions"), reader => transactions += reader.GetInt64(1)),
+            (Names.Statement("purge_changes").Replace("{{heads}}", Heads, StringComparison.Ordinal).Replace("{{change_expired}}", ChangeExpired, StringComparison.Ordinal),
+             reader =>
+             {
+                 if (reader.IsDBNull(0))
+                 {
+                     transactions += reader.GetInt64(1);
+                 }
+                 else if (reader.GetString(0).Length > 0)
+                 {
+                     byTable[reader.GetString(0)] = byTable.GetValueOrDefault(reader.GetString(0)) + reader.GetInt64(1);
+                 }
+             }),
             (Names.Statement("purge_actions"), reader => actions += reader.GetInt64(1)),
         };
 
@@ -153,7 +167,12 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
                     await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        deleted += reader.GetInt64(1);
+                        // How full the batch was: purge_changes says so in its '' row, purge_actions in its only row.
+                        if (!reader.IsDBNull(0) && reader.GetString(0) is "" or "actions")
+                        {
+                            deleted += reader.GetInt64(1);
+                        }
+
                         count(reader);
                     }
                 }
@@ -207,7 +226,13 @@ public sealed class RetentionPurger(ThreadlineSchemaOptions? options = null)
     private async Task<IReadOnlyDictionary<string, long>> CountChangesAsync(NpgsqlConnection connection, PurgePredicate predicate, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"SELECT c.table_schema || '.' || c.table_name, count(*) FROM {Changes} c WHERE {ChangeExpired} GROUP BY 1 ORDER BY 1", connection);
+            $"""
+            SELECT tb.table_schema || '.' || tb.table_name, count(*)
+              FROM {Changes} x JOIN {Names.Tables} tb ON tb.table_id = x.table_id
+             WHERE x.tx_id IN (SELECT h.id FROM ({Heads}) h)
+                OR (x.tx_id <> x.id AND (SELECT {ChangeExpired} FROM (SELECT x.captured_at, x.table_id) c))
+             GROUP BY 1 ORDER BY 1
+            """, connection);
         command.Parameters.AddRange(predicate.Parameters());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -95,7 +95,7 @@ public sealed class AuditExporter(NpgsqlDataSource dataSource, ThreadlineSchemaO
         long rows;
         await using (var command = new NpgsqlCommand { Connection = connection, Transaction = transaction })
         {
-            command.CommandText = $"SELECT {AuditSql.EntryColumns} {_sql.FromWhere(filter, null, AuditOrder.OldestFirst, command.Parameters)} {AuditSql.OrderBy(AuditOrder.OldestFirst)} LIMIT {maxRows}";
+            command.CommandText = $"SELECT {_sql.EntryColumns} {_sql.FromWhere(filter, null, AuditOrder.OldestFirst, command.Parameters)} {AuditSql.OrderBy(AuditOrder.OldestFirst)} LIMIT {maxRows}";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             rows = format switch
             {

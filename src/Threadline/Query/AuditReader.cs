@@ -101,70 +101,19 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
         return new AuditPage(items, new AuditCursor(last.CapturedAt, last.Id).Encode());
     }
 
-    // A by-actor page first reads only the changes that carry the actor (schema version 12, one index range). On an
-    // install upgraded with history, changes written before version 12 carry no copy and are all older than
-    // settings.uncopied_actor_max_captured_at; when the page might reach them, it is read with them.
     private async Task<List<AuditEntry>> ReadPageAsync(AuditFilter filter, AuditCursor? cursor, int limit, AuditOrder order, CancellationToken cancellationToken)
     {
-        if (filter.ActorId is null)
-        {
-            return await ReadAsync(filter, cursor, limit, order, copiedActorsOnly: false, cancellationToken).ConfigureAwait(false);
-        }
-
-        AuditFilterParser.Validate(filter);
-        var uncopiedUntil = await GetUncopiedUntilAsync(cancellationToken).ConfigureAwait(false);
-        if (uncopiedUntil is null || (order == AuditOrder.OldestFirst && cursor is not null && cursor.CapturedAt > uncopiedUntil))
-        {
-            return await ReadAsync(filter, cursor, limit, order, copiedActorsOnly: true, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (order == AuditOrder.NewestFirst)
-        {
-            var copied = await ReadAsync(filter, cursor, limit, order, copiedActorsOnly: true, cancellationToken).ConfigureAwait(false);
-            if (copied.Count > limit && copied[limit].CapturedAt > uncopiedUntil)
-            {
-                return copied;
-            }
-        }
-
-        return await ReadAsync(filter, cursor, limit, order, copiedActorsOnly: false, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<List<AuditEntry>> ReadAsync(AuditFilter filter, AuditCursor? cursor, int limit, AuditOrder order, bool copiedActorsOnly, CancellationToken cancellationToken)
-    {
-        await using var command = CreatePageCommand(filter, cursor, limit, order, copiedActorsOnly);
+        await using var command = CreatePageCommand(filter, cursor, limit, order);
         return await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The page query exactly as <see cref="QueryAsync(AuditFilter, AuditCursor?, int, AuditOrder, CancellationToken)"/> runs it (the integration tests EXPLAIN it).</summary>
-    internal NpgsqlCommand CreatePageCommand(AuditFilter filter, AuditCursor? cursor, int limit, AuditOrder order, bool copiedActorsOnly)
+    internal NpgsqlCommand CreatePageCommand(AuditFilter filter, AuditCursor? cursor, int limit, AuditOrder order)
     {
         var command = dataSource.CreateCommand();
-        var fromWhere = _sql.FromWhere(filter, cursor, order, command.Parameters, copiedActorsOnly);
-        command.CommandText = $"SELECT {AuditSql.EntryColumns} {fromWhere} {AuditSql.OrderBy(order)} LIMIT {limit + 1}";
+        var fromWhere = _sql.FromWhere(filter, cursor, order, command.Parameters);
+        command.CommandText = $"SELECT {_sql.EntryColumns} {fromWhere} {AuditSql.OrderBy(order)} LIMIT {limit + 1}";
         return command;
-    }
-
-    private DateTimeOffset? _uncopiedUntil;
-    private bool _uncopiedUntilRead;
-
-    /// <summary>The capture time of the newest change without a copy of its actor (null: none); fixed by the upgrade.</summary>
-    private async Task<DateTimeOffset?> GetUncopiedUntilAsync(CancellationToken cancellationToken)
-    {
-        if (!_uncopiedUntilRead)
-        {
-            await using var command = dataSource.CreateCommand($"SELECT s.uncopied_actor_max_captured_at FROM {_sql.Settings} s");
-            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            _uncopiedUntil = value switch
-            {
-                DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),
-                DateTimeOffset offset => offset,
-                _ => null,
-            };
-            _uncopiedUntilRead = true;
-        }
-
-        return _uncopiedUntil;
     }
 
     /// <summary>How many changes match, for dry runs and pagination hints.</summary>
@@ -186,7 +135,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
     public async Task<AuditEntry?> GetChangeAsync(long id, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand();
-        command.CommandText = $"SELECT {AuditSql.EntryColumns} FROM {_sql.Changes} c JOIN {_sql.Transactions} t ON t.id = c.transaction_id WHERE c.id = $1";
+        command.CommandText = $"SELECT {_sql.EntryColumns} FROM {_sql.Joined(_sql.Changes)} WHERE c.id = $1";
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         return (await ReadEntriesAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
     }
@@ -257,7 +206,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
         await using var command = dataSource.CreateCommand();
         var fromWhere = _sql.FromWhere(new AuditFilter { ActorType = actorType, ActorId = actorId, From = from, To = to }, null, AuditOrder.NewestFirst, command.Parameters);
         command.CommandText = $"""
-            SELECT c.table_schema, c.table_name, c.op, count(*), count(DISTINCT c.transaction_id), min(c.captured_at), max(c.captured_at)
+            SELECT tb.table_schema, tb.table_name, {AuditSql.OpName("c")}, count(*), count(DISTINCT c.tx_id), min(c.captured_at), max(c.captured_at)
             {fromWhere}
              GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             """;
@@ -327,8 +276,11 @@ public sealed class AuditReader(NpgsqlDataSource dataSource, ThreadlineSchemaOpt
     {
         await using var command = dataSource.CreateCommand(
             $"""
-            SELECT id, transaction_id, table_schema, table_name, op, row_key::text, data_after::text, changed_fields, data_before::text, captured_at
-              FROM {_sql.Changes} WHERE transaction_id = $1 ORDER BY id
+            SELECT c.id, c.tx_id, tb.table_schema, tb.table_name, {AuditSql.OpName("c")}, ({AuditSql.RowKeyJson("c", "tb")})::text, c.data_after::text,
+                   {AuditSql.ChangedFields("c")}, c.data_before::text, c.captured_at
+              FROM {_sql.Changes} c JOIN {_sql.Tables} tb ON tb.table_id = c.table_id
+             WHERE c.id = $1 AND c.tx_id = c.id OR c.tx_id = $1 AND c.tx_id <> c.id
+             ORDER BY c.id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = transactionId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -4,18 +4,64 @@ using Threadline.Schema;
 
 namespace Threadline.Query;
 
-/// <summary>Turns a validated <see cref="AuditFilter"/> into a WHERE clause with parameters; values are never inlined.</summary>
+/// <summary>
+/// Turns a validated <see cref="AuditFilter"/> into a WHERE clause with parameters; values are never inlined. Reads the
+/// one-row-per-change layout (schema version 13): a change <c>c</c>, its table <c>tb</c> in the registry, and its
+/// transaction's head <c>t</c> (the change whose id is <c>c.tx_id</c>), which carries the transaction's context.
+/// </summary>
 internal sealed class AuditSql(ThreadlineSchemaOptions options)
 {
-    public const string EntryColumns = """
-        c.id, c.transaction_id, c.table_schema, c.table_name, c.op, c.row_key::text, c.data_after::text, c.changed_fields,
+    /// <summary>The operation's name (insert, update, delete, truncate, baseline) from its one-letter code.</summary>
+    public static string OpName(string change) =>
+        $"CASE {change}.op WHEN 'i' THEN 'insert' WHEN 'u' THEN 'update' WHEN 'd' THEN 'delete' WHEN 't' THEN 'truncate' WHEN 'b' THEN 'baseline' END";
+
+    /// <summary>The one-letter code of an operation name, as stored in <c>changes.op</c>.</summary>
+    public static string OpCode(string name) => name switch
+    {
+        "insert" => "i",
+        "update" => "u",
+        "delete" => "d",
+        "truncate" => "t",
+        "baseline" => "b",
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown operation."),
+    };
+
+    /// <summary>The row key with its natural JSON types ({"id": 42}), rebuilt from the change's image and the table's key columns.</summary>
+    public static string RowKeyJson(string change, string table) =>
+        $"CASE WHEN {change}.op <> 't' THEN (SELECT jsonb_object_agg(k.k, coalesce({change}.data_after, {change}.data_before) -> k.k) FROM unnest({table}.key_columns) k(k)) END";
+
+    /// <summary>The changed columns of an update, sorted: the keys of its before values.</summary>
+    public static string ChangedFields(string change) =>
+        $"CASE WHEN {change}.op = 'u' AND {change}.data_before IS NOT NULL THEN ARRAY(SELECT f FROM jsonb_object_keys({change}.data_before) f ORDER BY f) END";
+
+    /// <summary>
+    /// The stored text of a JSON row key ({"id": 42}) for a table: the capture's own expression (one column: its JSON
+    /// text, several: the JSON array of their values), so a key compares as its JSON does.
+    /// </summary>
+    public static string RowKeyText(string jsonKey, string table) =>
+        $"(CASE WHEN cardinality({table}.key_columns) = 1 THEN {jsonKey} ->> {table}.key_columns[1] " +
+        $"ELSE (SELECT jsonb_agg({jsonKey} -> u.k ORDER BY u.o) FROM unnest({table}.key_columns) WITH ORDINALITY u(k, o))::text END) COLLATE \"C\"";
+
+    /// <summary>
+    /// A head's first action: on the head when it was recorded before the transaction's first write, else found by the
+    /// transaction's (txid, started_at); recording an action never rewrites a change row (its xmin is what the
+    /// completeness check matches).
+    /// </summary>
+    public string ActionId(string head) =>
+        $"coalesce({head}.action_id, (SELECT min(a.id) FROM {Actions} a WHERE a.txid = {head}.txid AND a.tx_started_at = {head}.started_at))";
+
+    /// <summary>What <see cref="AuditEntry.Read"/> reads, in its order, from a change c, its table tb and its head t.</summary>
+    public string EntryColumns => $"""
+        c.id, c.tx_id, tb.table_schema, tb.table_name, {OpName("c")}, ({RowKeyJson("c", "tb")})::text, c.data_after::text, {ChangedFields("c")},
         c.data_before::text, c.captured_at, t.started_at, t.actor_type, t.actor_id, t.on_behalf_of_type, t.on_behalf_of_id,
-        t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source, t.action_id, t.refused_context ->> 'reason'
+        t.request_id, t.correlation_id, t.trace_id, t.job_id, t.source, {ActionId("t")}, t.refused_context ->> 'reason'
         """;
 
     public AuditSchemaNames Names { get; } = AuditSchemaNames.For(options);
 
     public string Changes => Names.Changes;
+
+    public string Tables => Names.Tables;
 
     public string Transactions => Names.Transactions;
 
@@ -25,8 +71,11 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
 
     public string Settings => Names.Settings;
 
-    /// <summary>FROM ... WHERE ... for changes <c>c</c> joined with transactions <c>t</c>, optionally after a cursor.</summary>
-    public string FromWhere(AuditFilter filter, AuditCursor? cursor, AuditOrder order, NpgsqlParameterCollection parameters, bool copiedActorsOnly = false)
+    /// <summary>The join of a change <c>c</c> with its table <c>tb</c> and its transaction's head <c>t</c>.</summary>
+    public string Joined(string changes) => $"{changes} c JOIN {Tables} tb ON tb.table_id = c.table_id JOIN {Changes} t ON t.id = c.tx_id";
+
+    /// <summary>FROM ... WHERE ... for changes <c>c</c> with their table <c>tb</c> and head <c>t</c>, optionally after a cursor.</summary>
+    public string FromWhere(AuditFilter filter, AuditCursor? cursor, AuditOrder order, NpgsqlParameterCollection parameters)
     {
         AuditFilterParser.Validate(filter);
         var conditions = new List<string>();
@@ -42,10 +91,10 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
             conditions.Add(condition.Replace("@", "$" + parameters.Count, StringComparison.Ordinal));
         }
 
-        Add("c.table_schema = @", filter.Schema ?? (filter.Table is null ? null : "public"));
-        Add("c.table_name = @", filter.Table);
-        Add("c.row_key = @", filter.RowKey?.ToJsonString(), NpgsqlDbType.Jsonb);
-        var changes = filter.ActorId is null ? Changes : ChangesOfActor(filter, parameters, copiedActorsOnly);
+        Add("tb.table_schema = @", filter.Schema ?? (filter.Table is null ? null : "public"));
+        Add("tb.table_name = @", filter.Table);
+        Add("c.row_key = " + RowKeyText("@::jsonb", "tb"), filter.RowKey?.ToJsonString(), NpgsqlDbType.Jsonb);
+        var changes = filter.ActorId is null ? Changes : ChangesOfActor(filter, parameters);
         if (filter.ActorId is null)
         {
             Add("t.actor_type = @", filter.ActorType);
@@ -53,7 +102,7 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
 
         Add("t.on_behalf_of_type = @", filter.OnBehalfOfType);
         Add("t.on_behalf_of_id = @", filter.OnBehalfOfId);
-        Add("c.op = ANY (@)", filter.Operations?.ToArray());
+        Add("c.op = ANY (@::\"char\"[])", filter.Operations?.Select(OpCode).ToArray());
         Add("c.captured_at >= @", filter.From);
         Add("c.captured_at < @", filter.To);
         Add("t.correlation_id = @", filter.CorrelationId);
@@ -62,7 +111,7 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
         Add("t.trace_id = @", filter.TraceId);
         Add($"EXISTS (SELECT FROM {Actions} a WHERE a.id = @ AND a.txid = t.txid AND a.tx_started_at = t.started_at)", filter.ActionId);
         Add($"EXISTS (SELECT FROM {Actions} a WHERE a.name = @ AND a.txid = t.txid AND a.tx_started_at = t.started_at)", filter.ActionName);
-        Add("c.transaction_id = @", filter.TransactionId);
+        Add("c.tx_id = @", filter.TransactionId);
         if (cursor is not null)
         {
             parameters.Add(new NpgsqlParameter { Value = cursor.CapturedAt });
@@ -72,37 +121,24 @@ internal sealed class AuditSql(ThreadlineSchemaOptions options)
         }
 
         var where = conditions.Count == 0 ? "" : "\n WHERE " + string.Join("\n   AND ", conditions);
-        return $"FROM {changes} c JOIN {Transactions} t ON t.id = c.transaction_id{where}";
+        return $"FROM {Joined(changes)}{where}";
     }
 
     /// <summary>
-    /// The changes an actor filter matches, newest first from two ordered ranges that PostgreSQL merges: those that carry
-    /// the actor (schema version 12, changes_actor_idx) and those written before version 12, which carry no copy and are
-    /// matched through their transaction (changes_time_idx up to the newest of them). The copy alone decides for the
-    /// first range: a condition on the transaction as well would make the planner square the selectivity and choose a
-    /// join and sort over every change of the actor. The copy cannot drift unseen: capture writes it from the
-    /// transaction row, and <c>verify integrity</c> reports a change whose copy differs (ActorMismatch).
+    /// The changes an actor filter matches: the actor lives on heads only (changes_actor_idx, one entry per transaction),
+    /// so its heads, and their other changes through changes_tx_idx.
     /// </summary>
-    private string ChangesOfActor(AuditFilter filter, NpgsqlParameterCollection parameters, bool copiedOnly)
+    private string ChangesOfActor(AuditFilter filter, NpgsqlParameterCollection parameters)
     {
         parameters.Add(new NpgsqlParameter { Value = filter.ActorId });
         var id = "$" + parameters.Count;
         parameters.Add(new NpgsqlParameter { Value = filter.ActorType });
         var type = "$" + parameters.Count;
-        var copied = $"SELECT c1.* FROM {Changes} c1 WHERE c1.actor_id = {id} AND c1.actor_type = {type}";
-        if (copiedOnly)
-        {
-            return $"({copied})";
-        }
-
         return $"""
-            ({copied}
+            (SELECT h1.* FROM {Changes} h1 WHERE h1.actor_id = {id} AND h1.actor_type = {type} AND h1.id = h1.tx_id
               UNION ALL
-             SELECT c0.* FROM {Changes} c0 JOIN {Transactions} t0 ON t0.id = c0.transaction_id
-              WHERE c0.actor_id IS NULL
-                AND c0.captured_at <= (SELECT s.uncopied_actor_max_captured_at FROM {Settings} s)
-                AND c0.id <= (SELECT s.uncopied_actor_max_id FROM {Settings} s)
-                AND t0.actor_id = {id} AND t0.actor_type = {type})
+             SELECT c1.* FROM {Changes} h1 JOIN {Changes} c1 ON c1.tx_id = h1.id AND c1.tx_id <> c1.id
+              WHERE h1.actor_id = {id} AND h1.actor_type = {type} AND h1.id = h1.tx_id)
             """;
     }
 

@@ -33,7 +33,8 @@ public sealed class AuditSchemaNames
         RecordAction = Qualify("record_action");
         CurrentTransactionId = Qualify("current_transaction_id");
         CurrentTransactionSummary = Qualify("current_transaction_summary");
-        EnsureTransaction = Qualify("ensure_transaction");
+        BeginChange = Qualify("begin_change");
+        Tables = Qualify("tables");
         EnsureChangePartitions = Qualify("ensure_change_partitions");
         DropChangePartitionsBefore = Qualify("drop_change_partitions_before");
         Seal = Qualify("seal");
@@ -51,11 +52,17 @@ public sealed class AuditSchemaNames
     /// <summary>The schema, quoted.</summary>
     public string Schema { get; }
 
-    /// <summary><c>transactions</c>: one row per audited database transaction (who, why, when).</summary>
+    /// <summary><c>transactions</c>: a view over the heads of <c>changes</c>, one row per audited database transaction (who, why, when).</summary>
     public string Transactions { get; }
 
-    /// <summary><c>changes</c>: one row per captured row change.</summary>
+    /// <summary>
+    /// <c>changes</c>: one row per captured row change; the first change of a transaction (its head, <c>id = tx_id</c>)
+    /// carries the transaction's context.
+    /// </summary>
     public string Changes { get; }
+
+    /// <summary><c>tables</c>: the registry of table ids that changes name their table by; it outlives capture.</summary>
+    public string Tables { get; }
 
     /// <summary><c>actions</c>: the semantic actions recorded with <c>record_action</c>.</summary>
     public string Actions { get; }
@@ -90,8 +97,8 @@ public sealed class AuditSchemaNames
     /// <summary>The function that summarises the current transaction's audited writes (the audit span).</summary>
     public string CurrentTransactionSummary { get; }
 
-    /// <summary>The capture's function that finds or creates the current transaction's row.</summary>
-    public string EnsureTransaction { get; }
+    /// <summary>The capture's function that starts or continues the current transaction's audit record (its head change).</summary>
+    public string BeginChange { get; }
 
     /// <summary>The function that creates change partitions ahead (partition mode).</summary>
     public string EnsureChangePartitions { get; }

@@ -178,8 +178,40 @@ public sealed partial class SchemaInstaller(ThreadlineSchemaOptions? options = n
                 Options.Render(AfterFunctionsPart(migration)!), cancellationToken).ConfigureAwait(false);
         }
 
+        if (previous is > 0 and < OneRowPerChangeVersion && target >= OneRowPerChangeVersion)
+        {
+            await RegenerateCaptureAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new SchemaInstallResult(previous, target, pending.Select(m => m.Version).ToArray());
+    }
+
+    /// <summary>The version of the one-row-per-change layout (V013): capture functions of an earlier layout write tables it removed.</summary>
+    internal const int OneRowPerChangeVersion = 13;
+
+    /// <summary>
+    /// Regenerates the capture function of every captured table that exists, from its stored options, in the upgrade's
+    /// transaction: a write after the upgrade commits goes to the new layout, and none can use the old functions.
+    /// </summary>
+    private async Task RegenerateCaptureAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var capture = new Capture.CaptureManager(Options);
+        foreach (var table in await capture.ListAsync(connection, cancellationToken).ConfigureAwait(false))
+        {
+            Capture.TableDefinition definition;
+            try
+            {
+                definition = await capture.DescribeAsync(connection, table.Schema, table.Table, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Capture.CaptureException)
+            {
+                continue;
+            }
+
+            await ApplyAsync(connection, transaction, $"capture function of {table.Schema}.{table.Table}",
+                Capture.CaptureSqlGenerator.FunctionSql(definition, table.KeyColumns, table.Options, Options), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Why an install must not touch a database at <paramref name="installed"/>, or <see langword="null"/> when it may.</summary>

@@ -3,8 +3,8 @@
 -- only; every function, procedure and aggregate has one file in Sql/Functions with its current definition, which the
 -- installer applies on every install and upgrade, after the version scripts (docs/capture.md, "Schema versions").
 -- Placeholders: {{schema}} (quoted schema identifier), {{owner}}, {{reader}}, {{retention}}, {{writer}} (quoted role names).
--- Runs inside the installer's transaction, under a transaction-scoped advisory lock; the part after the
--- "-- threadline:after-functions" line runs after the function files (it needs them).
+-- Runs inside the installer's transaction, under a transaction-scoped advisory lock; a part after a
+-- "-- threadline:after-functions" line would run after the function files (this script has none any more).
 
 CREATE SCHEMA IF NOT EXISTS {{schema}} AUTHORIZATION {{owner}};
 REVOKE ALL ON SCHEMA {{schema}} FROM PUBLIC;
@@ -231,9 +231,5 @@ GRANT INSERT ON {{schema}}.purge_log TO {{retention}};
 CREATE TYPE {{schema}}.capture_transaction AS (id bigint, actor_type text, actor_id text);
 ALTER TYPE {{schema}}.capture_transaction OWNER TO {{owner}};
 
--- threadline:after-functions
--- The actor columns default to the current transaction's actor, for capture functions that do not name them
--- (Sql/Functions/ensure_transaction.sql); functions generated now name both columns, so the defaults cost them nothing.
-ALTER TABLE {{schema}}.changes
-    ALTER COLUMN actor_type SET DEFAULT {{schema}}.transaction_actor('type'),
-    ALTER COLUMN actor_id SET DEFAULT {{schema}}.transaction_actor('id');
+-- The actor columns of this layout defaulted to the transaction's actor (transaction_actor, a function of this layout);
+-- version 13 removes the columns and the function (V013__one_row_per_change.sql), so a fresh install never sets them.

@@ -26,7 +26,7 @@ public sealed class CliCaptureTests(DatabaseFixture platform)
             Assert.Contains("customers", refused.MessageText, StringComparison.Ordinal);
         }
 
-        var stored = await CliRunner.ScalarAsync(connection, "SELECT count(*) FROM threadline.changes WHERE table_name = 'customers' AND data_after->>'ssn' = '***' AND NOT data_after ? 'avatar'");
+        var stored = await CliRunner.ScalarAsync(connection, "SELECT count(*) FROM threadline.change_log WHERE table_name = 'customers' AND data_after->>'ssn' = '***' AND NOT data_after ? 'avatar'");
         var disabled = (await CliRunner.RunAsync("capture", "disable", "--table", "customers", "--connection", connection)).Expect(0);
         var again = (await CliRunner.RunAsync("capture", "disable", "--schema", "public", "--table", "customers", "--connection", connection)).Expect(0);
         var empty = (await CliRunner.RunAsync("capture", "list", "--json", "--connection", connection)).Expect(0);

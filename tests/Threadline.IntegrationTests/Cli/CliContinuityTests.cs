@@ -20,7 +20,7 @@ public sealed class CliContinuityTests(DatabaseFixture platform)
         var enabled = (await CliRunner.RunAsync("continuity", "enable", "--table", "customers", "--baseline", "--mask", "ssn", "--json", "--connection", connection)).Expect(0);
         var again = (await CliRunner.RunAsync("continuity", "check", "--table", "customers", "--connection", connection)).Expect(1);
         var refused = (await CliRunner.RunAsync("continuity", "enable", "--table", "customers", "--baseline", "--connection", connection)).Expect(4);
-        var baselines = await CliRunner.ScalarAsync(connection, "SELECT count(*) FROM threadline.changes WHERE table_name = 'customers' AND op = 'baseline' AND data_after->>'ssn' = '[REDACTED]'");
+        var baselines = await CliRunner.ScalarAsync(connection, "SELECT count(*) FROM threadline.change_log WHERE table_name = 'customers' AND op = 'baseline' AND data_after->>'ssn' = '[REDACTED]'");
 
         Assert.Contains("public.customers is READY", ready.Out, StringComparison.Ordinal);
         Assert.Contains("key:            id", ready.Out, StringComparison.Ordinal);

@@ -26,14 +26,14 @@ public sealed class CliSchemaTests(DatabaseFixture platform)
         Assert.Contains("not installed", before.Out, StringComparison.Ordinal);
         Assert.Contains("BEGIN;", dryRun.Out, StringComparison.Ordinal);
         Assert.Contains($"-- {SchemaInstaller.BaselineVersion}: baseline", dryRun.Out, StringComparison.Ordinal);
-        Assert.Contains("-- function: ensure_transaction_actor", dryRun.Out, StringComparison.Ordinal);
+        Assert.Contains("-- function: begin_change", dryRun.Out, StringComparison.Ordinal);
         Assert.Contains("nothing was applied", dryRun.Err, StringComparison.Ordinal);
         Assert.Equal(0, stillEmpty.Json.GetProperty("installedVersion").GetInt32());
         Assert.Equal((0, Latest), (first.Json.GetProperty("previousVersion").GetInt32(), first.Json.GetProperty("currentVersion").GetInt32()));
-        Assert.Equal([SchemaInstaller.BaselineVersion], first.Json.GetProperty("applied").EnumerateArray().Select(v => v.GetInt32()));
+        Assert.Equal(Enumerable.Range(SchemaInstaller.BaselineVersion, SchemaInstaller.LatestVersion - SchemaInstaller.BaselineVersion + 1), first.Json.GetProperty("applied").EnumerateArray().Select(v => v.GetInt32()));
         // At the latest version, the dry run shows what a rerun applies: the function files, no version script.
         Assert.DoesNotContain($"-- {SchemaInstaller.BaselineVersion}: ", rerunDryRun.Out, StringComparison.Ordinal);
-        Assert.Contains("-- function: ensure_transaction_actor", rerunDryRun.Out, StringComparison.Ordinal);
+        Assert.Contains("-- function: begin_change", rerunDryRun.Out, StringComparison.Ordinal);
         Assert.Contains("re-applies the function definitions", rerunDryRun.Err, StringComparison.Ordinal);
         Assert.Contains("already at version", again.Out, StringComparison.Ordinal);
         Assert.Contains($"version {Latest} is installed", after.Out, StringComparison.Ordinal);

@@ -32,7 +32,7 @@ internal static class PreviousExportRendering
 
     /// <summary>One table's changes: the only filter the byte tests export with.</summary>
     private const string FromWhere = """
-        FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+        FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id
          WHERE c.table_schema = $1
            AND c.table_name = $2
         """;

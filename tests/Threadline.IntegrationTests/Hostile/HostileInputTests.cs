@@ -169,7 +169,7 @@ public sealed partial class HostileInputTests(PlatformFixture platform, ITestOut
         Assert.All(new[] { canary, victim, doomed }, p => Assert.Equal(HttpStatusCode.Created, p.Response.StatusCode));
 
         await using var db = await platform.OpenDirectAsync();
-        var changeId = await AuditRows.ScalarAsync<long>(db, "SELECT max(id) FROM threadline.changes WHERE transaction_id = $1", canary.AuditTransactionId);
+        var changeId = await AuditRows.ScalarAsync<long>(db, "SELECT max(id) FROM threadline.changes WHERE tx_id = $1", canary.AuditTransactionId);
         var actionId = await AuditRows.ScalarAsync<long>(db, "SELECT action_id FROM threadline.transactions WHERE id = $1", canary.AuditTransactionId);
 
         // The sign-in form's antiforgery pair, fetched without a cookie jar so the cookie is always issued.
@@ -352,8 +352,8 @@ public sealed partial class HostileInputTests(PlatformFixture platform, ITestOut
         Assert.Equal(0L, forged);
         // Only the job worker's refresh may have touched the canary since it was created.
         var tampered = await AuditRows.ScalarAsync<long>(db, """
-            SELECT count(*) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
-             WHERE c.table_name = 'posts' AND c.row_key = jsonb_build_object('id', $1::bigint) AND c.op <> 'insert' AND t.source IS DISTINCT FROM 'job'
+            SELECT count(*) FROM threadline.changes c JOIN threadline.changes t ON t.id = c.tx_id JOIN threadline.tables tb ON tb.table_id = c.table_id
+             WHERE tb.table_name = 'posts' AND c.row_key = $1::bigint::text AND c.op <> 'i' AND t.source IS DISTINCT FROM 'job'
             """, targets.CanaryPostId);
         Assert.Equal(0L, tampered);
     }

@@ -73,9 +73,9 @@ public sealed class RedactionEverywhereTests(PlatformFixture platform, ITestOutp
             }
         }
 
-        var changeCount = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.changes WHERE table_name = $1", table);
-        var insertImage = await AuditRows.ScalarAsync<string>(db, "SELECT data_after::text FROM threadline.changes WHERE table_name = $1 AND op = 'insert' AND row_key = '{\"id\": 1}'", table);
-        var excludedNamed = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.changes WHERE table_name = $1 AND (data_after ? 'ssn' OR data_before ? 'ssn' OR 'ssn' = ANY (coalesce(changed_fields, '{}')))", table);
+        var changeCount = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.changes c JOIN threadline.tables tb ON tb.table_id = c.table_id WHERE tb.table_name = $1", table);
+        var insertImage = await AuditRows.ScalarAsync<string>(db, "SELECT c.data_after::text FROM threadline.changes c JOIN threadline.tables tb ON tb.table_id = c.table_id WHERE tb.table_name = $1 AND c.op = 'i' AND c.row_key = '1'", table);
+        var excludedNamed = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.changes c JOIN threadline.tables tb ON tb.table_id = c.table_id WHERE tb.table_name = $1 AND (c.data_after ? 'ssn' OR c.data_before ? 'ssn')", table);
         Assert.Equal(5L, changeCount);
         Assert.Contains("\"card\": \"[REDACTED]\"", insertImage, StringComparison.Ordinal);
         Assert.Contains(visible, insertImage, StringComparison.Ordinal);

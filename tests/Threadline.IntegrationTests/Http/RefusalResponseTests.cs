@@ -149,14 +149,14 @@ public sealed class RefusalResponseTests(DatabaseFixture platform)
         await using var db = await platform.OpenDirectAsync();
         Assert.Equal(0, await AuditRows.ScalarAsync<long>(db, $"SELECT count(*) FROM public.{table}"));
         Assert.Equal(0, await AuditRows.ScalarAsync<long>(db,
-            "SELECT count(*) FROM threadline.changes WHERE table_schema = 'public' AND table_name = $1 AND op <> 'baseline'", table));
+            "SELECT count(*) FROM threadline.change_log WHERE table_schema = 'public' AND table_name = $1 AND op <> 'baseline'", table));
     }
 
     private async Task<(string? Type, string? Id)> ActorAsync(string table)
     {
         await using var db = await platform.OpenDirectAsync();
         await using var command = new NpgsqlCommand("""
-            SELECT t.actor_type, t.actor_id FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+            SELECT t.actor_type, t.actor_id FROM threadline.change_log c JOIN threadline.transactions t ON t.id = c.transaction_id
              WHERE c.table_schema = 'public' AND c.table_name = $1 AND c.op = 'insert'
             """, db);
         command.Parameters.Add(new NpgsqlParameter { Value = table });

@@ -11,10 +11,17 @@ public sealed record AuditRow(
 /// <summary>Reads audit rows on a direct connection (the superuser), independent of the code under test.</summary>
 public static class AuditRows
 {
+    // A change c as the assertions name its parts (op and table by name, the key as JSON, the changed fields), from the
+    // one-row-per-change layout: the change, its table in the registry, and its transaction's head t.
     private const string Select = """
         SELECT t.id, c.op, c.table_name, c.row_key::text, c.data_after::text, c.changed_fields,
                t.actor_type, t.actor_id, t.request_id, t.correlation_id, t.job_id, t.source, t.trace_id
-          FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
+          FROM (SELECT x.id, x.tx_id, tb.table_name, x.data_after,
+                       CASE x.op WHEN 'i' THEN 'insert' WHEN 'u' THEN 'update' WHEN 'd' THEN 'delete' WHEN 't' THEN 'truncate' ELSE 'baseline' END AS op,
+                       CASE WHEN x.op <> 't' THEN (SELECT jsonb_object_agg(k, coalesce(x.data_after, x.data_before) -> k) FROM unnest(tb.key_columns) k) END AS row_key,
+                       CASE WHEN x.op = 'u' AND x.data_before IS NOT NULL THEN ARRAY(SELECT f FROM jsonb_object_keys(x.data_before) f ORDER BY f) END AS changed_fields
+                  FROM threadline.changes x JOIN threadline.tables tb ON tb.table_id = x.table_id) c
+          JOIN threadline.changes t ON t.id = c.tx_id
         """;
 
     public static Task<IReadOnlyList<AuditRow>> ForPostAsync(TopologyFixture platform, long postId) =>

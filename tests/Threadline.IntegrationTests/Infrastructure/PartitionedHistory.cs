@@ -22,12 +22,14 @@ public static class PartitionedHistory
         await db.ExecAsync("""
             CREATE TABLE threadline.changes_p202605 PARTITION OF threadline.changes FOR VALUES FROM ('2026-05-01 00:00+00') TO ('2026-06-01 00:00+00');
             ALTER TABLE threadline.changes_p202605 OWNER TO threadline_owner;
-            WITH t AS (INSERT INTO threadline.transactions (txid, started_at, first_change_at, actor_type, actor_id)
-                       VALUES (pg_current_xact_id(), '2026-05-10 12:00+00', '2026-05-10 12:00+00', 'user', 'may'),
-                              (pg_current_xact_id(), '2026-03-10 12:00+00', '2026-03-10 12:00+00', 'user', 'march')
-                       RETURNING id, started_at)
-            INSERT INTO threadline.changes (transaction_id, table_schema, table_name, op, row_key, data_after, captured_at)
-            SELECT t.id, 'public', 'orders', 'insert', jsonb_build_object('id', 1000 + g), '{}', t.started_at FROM t, generate_series(1, 25) g;
+            -- Two transactions of 25 changes each, the first change of each its head (with the context).
+            WITH t AS (SELECT nextval('threadline.change_id') AS id, v.at, v.who
+                         FROM (VALUES ('2026-05-10 12:00+00'::timestamptz, 'may'), ('2026-03-10 12:00+00'::timestamptz, 'march')) v(at, who))
+            INSERT INTO threadline.changes (id, tx_id, captured_at, table_id, op, row_key, data_after, txid, started_at, actor_type, actor_id)
+            SELECT CASE WHEN g = 1 THEN t.id ELSE nextval('threadline.change_id') END, t.id, t.at,
+                   (SELECT tb.table_id FROM threadline.tables tb WHERE tb.table_name = 'orders'), 'i', (1000 + g)::text, jsonb_build_object('id', 1000 + g),
+                   CASE WHEN g = 1 THEN pg_current_xact_id() END, CASE WHEN g = 1 THEN t.at END, CASE WHEN g = 1 THEN 'user' END, CASE WHEN g = 1 THEN t.who END
+              FROM t, generate_series(1, 25) g ORDER BY t.id, g;
             """);
         return db;
     }

@@ -121,8 +121,9 @@ public sealed class CompletenessTests(PlatformFixture platform)
         await db.ExecAsync("""
             UPDATE threadline.captured_tables ct
                SET capture_start_exact = false,
-                   capture_started_txid = (SELECT min(t.txid) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
-                                            WHERE c.table_schema = ct.table_schema AND c.table_name = ct.table_name)
+                   capture_started_txid = (SELECT min(t.txid) FROM threadline.changes c JOIN threadline.changes t ON t.id = c.tx_id
+                                             JOIN threadline.tables tb ON tb.table_id = c.table_id
+                                            WHERE tb.table_schema = ct.table_schema AND tb.table_name = ct.table_name)
              WHERE ct.table_name = 'old'
             """);
 

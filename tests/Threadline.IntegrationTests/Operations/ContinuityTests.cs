@@ -44,7 +44,7 @@ public sealed class ContinuityTests(DatabaseFixture platform)
         var realChanges = await reader.QueryAsync(new AuditFilter { Table = table, Operations = ["insert", "update", "delete"] });
         Assert.Equal("editor", Assert.Single(realChanges.Items).ActorId);
         Assert.Equal(0L, await AuditRows.ScalarAsync<long>(db,
-            "SELECT count(*) FROM threadline.changes WHERE table_name = $1 AND (data_after::text LIKE '%ssn-secret%' OR data_before::text LIKE '%ssn-secret%')", table));
+            "SELECT count(*) FROM threadline.change_log WHERE table_name = $1 AND (data_after::text LIKE '%ssn-secret%' OR data_before::text LIKE '%ssn-secret%')", table));
     }
 
     [Fact]

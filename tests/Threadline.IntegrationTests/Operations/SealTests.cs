@@ -36,9 +36,9 @@ public sealed class SealTests(PlatformFixture platform)
         Assert.Null(nothingNew);
         Assert.True(slowId < await SealScenario.ScalarAsync(db, "SELECT max(id) FROM threadline.transactions"), "the slow transaction's row has the lower id");
         Assert.Equal(1L, await SealScenario.ScalarAsync(db,
-            $"SELECT count(*) FROM threadline.seal_blocks WHERE seal_id = {second.Id} AND kind = 1 AND ids @> {slowId}::bigint"));
+            $"SELECT count(*) FROM threadline.seal_blocks WHERE seal_id = {second.Id} AND kind = 2 AND ids @> {slowId}::bigint"));
         Assert.True(report.Intact, string.Join("; ", report.Findings.Select(f => f.Detail)));
-        Assert.Equal((2, 14L, 0L, 0L), (report.Seals, report.RowsVerified, report.PurgedRows, report.UnsealedRows));
+        Assert.Equal((2, 10L, 0L, 0L), (report.Seals, report.RowsVerified, report.PurgedRows, report.UnsealedRows));
     }
 
     [Fact]
@@ -54,9 +54,10 @@ public sealed class SealTests(PlatformFixture platform)
 
         Assert.False(before.Intact);
         Assert.Equal(0, before.Seals);
-        Assert.Equal(4L, before.UnsealedRows);
+        // Unsealed rows are change rows (and purge-log entries): a head is a change that carries its transaction.
+        Assert.Equal(3L, before.UnsealedRows);
         Assert.True(after.Intact);
-        Assert.Equal((4L, 8L), (after.RowsVerified, after.UnsealedRows));
+        Assert.Equal((3L, 6L), (after.RowsVerified, after.UnsealedRows));
     }
 
     [Fact]

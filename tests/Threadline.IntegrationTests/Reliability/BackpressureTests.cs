@@ -32,7 +32,7 @@ public sealed class BackpressureTests(PlatformFixture platform, ITestOutputHelpe
             r => Assert.Equal(("application/problem+json", TimeSpan.FromSeconds(1)), (r.MediaType, r.Delta)));
         await using var db = await platform.OpenDirectAsync();
         var written = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.posts WHERE title LIKE $1", run + "-%");
-        var audited = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.changes WHERE table_name = 'posts' AND op = 'insert' AND data_after ->> 'title' LIKE $1", run + "-%");
+        var audited = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.change_log WHERE table_name = 'posts' AND op = 'insert' AND data_after ->> 'title' LIKE $1", run + "-%");
         Assert.Equal((long)histogram[HttpStatusCode.Created], written);
         Assert.Equal(written, audited);
 

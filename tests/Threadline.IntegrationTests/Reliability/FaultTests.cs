@@ -337,21 +337,23 @@ public sealed class FaultTests(PlatformFixture platform, ITestOutputHelper outpu
 
         await using var check = await platform.OpenDirectAsync();
         var heldRows = await AuditRows.ScalarAsync<long>(check, $"SELECT count(*) FROM public.{table} WHERE id = $1", HeldId);
-        var heldAudit = await AuditRows.ScalarAsync<long>(check, $"SELECT count(*) FROM threadline.changes WHERE table_name = '{table}' AND row_key = jsonb_build_object('id', $1::int)", HeldId);
+        var heldAudit = await AuditRows.ScalarAsync<long>(check, $"SELECT count(*) FROM threadline.changes c JOIN threadline.tables tb ON tb.table_id = c.table_id WHERE tb.table_name = '{table}' AND c.row_key = $1::int::text", HeldId);
         var committed = await AuditRows.ScalarAsync<long>(check, $"SELECT count(*) FROM public.{table}");
-        // With table_schema the row index answers each row's count: without it a loaded machine walked the change table
-        // per row and hit the 30 s command timeout.
+        // On the tables (table id and key text), the row index answers each row's count: the change_log view, or a filter
+        // without the table, walked the change table per row and hit the 30 s command timeout on a loaded machine.
         var withoutAudit = await AuditRows.ScalarAsync<long>(check, $"""
             SELECT count(*) FROM public.{table} b
-             WHERE (SELECT count(*) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
-                     WHERE c.table_schema = 'public' AND c.table_name = '{table}' AND c.row_key = jsonb_build_object('id', b.id) AND t.actor_id = b.actor) <> 1
+             WHERE (SELECT count(*) FROM threadline.changes c JOIN threadline.changes t ON t.id = c.tx_id
+                     WHERE c.table_id = (SELECT tb.table_id FROM threadline.tables tb WHERE tb.table_schema = 'public' AND tb.table_name = '{table}')
+                       AND c.row_key = b.id::text AND t.actor_id = b.actor) <> 1
             """);
         var httpCommitted = await AuditRows.ScalarAsync<long>(check, "SELECT count(*) FROM public.posts WHERE title LIKE $1", $"{run}-http-%");
         var httpWithoutAudit = await AuditRows.ScalarAsync<long>(check, """
             SELECT count(*) FROM public.posts p
              WHERE p.title LIKE $1
-               AND (SELECT count(*) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
-                     WHERE c.table_schema = 'public' AND c.table_name = 'posts' AND c.op = 'insert' AND c.row_key = jsonb_build_object('id', p.id) AND t.actor_id = $2) <> 1
+               AND (SELECT count(*) FROM threadline.changes c JOIN threadline.changes t ON t.id = c.tx_id
+                     WHERE c.table_id = (SELECT tb.table_id FROM threadline.tables tb WHERE tb.table_schema = 'public' AND tb.table_name = 'posts')
+                       AND c.op = 'i' AND c.row_key = p.id::text AND t.actor_id = $2) <> 1
             """, $"{run}-http-%", httpSubject);
 
         output.WriteLine($"{resource} restarted mid-burst (restart command from {restartStarted.TotalSeconds:F1} s for {restartTook.TotalSeconds:F1} s; library writes acknowledged from {library.FirstOk.TotalSeconds:F1} s to {library.LastOk.TotalSeconds:F1} s):");

@@ -74,9 +74,9 @@ public sealed class MixedLoadTests(PlatformFixture platform, ITestOutputHelper o
         var directRows = await AuditRows.ScalarAsync<long>(check, $"SELECT count(*) FROM public.load_{run}");
         var directMismatches = await AuditRows.ScalarAsync<long>(check, $"""
             SELECT count(*) FROM public.load_{run} l
-             WHERE (SELECT count(*) FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.transaction_id
-                     WHERE c.table_name = 'load_{run}' AND c.row_key = jsonb_build_object('id', l.id)
-                       AND c.op = 'insert' AND t.actor_id = l.actor AND t.request_id = l.request AND t.source = 'direct') <> 1
+             WHERE (SELECT count(*) FROM threadline.changes c JOIN threadline.changes t ON t.id = c.tx_id
+                     WHERE c.table_id = (SELECT tb.table_id FROM threadline.tables tb WHERE tb.table_name = 'load_{run}')
+                       AND c.row_key = l.id::text AND c.op = 'i' AND t.actor_id = l.actor AND t.request_id = l.request AND t.source = 'direct') <> 1
             """);
         var ids = posts.Keys.ToArray();
         var httpMismatches = 0;

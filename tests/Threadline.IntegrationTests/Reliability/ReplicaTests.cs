@@ -147,7 +147,7 @@ public sealed class ReplicaTests(ReplicaPlatformFixture platform, ITestOutputHel
         await using var db = await platform.OpenDirectAsync();
         var created = responses.Count(r => r.StatusCode == HttpStatusCode.Created);
         var inserted = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM public.posts WHERE title LIKE $1", run + "-%");
-        var audited = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.changes WHERE table_name = 'posts' AND op = 'insert' AND data_after ->> 'title' LIKE $1", run + "-%");
+        var audited = await AuditRows.ScalarAsync<long>(db, "SELECT count(*) FROM threadline.change_log WHERE table_name = 'posts' AND op = 'insert' AND data_after ->> 'title' LIKE $1", run + "-%");
         Assert.Equal(((long)created, (long)created), (inserted, audited));
 
         // Both instances write again once the burst is over.

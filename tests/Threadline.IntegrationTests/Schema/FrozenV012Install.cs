@@ -13,6 +13,12 @@ public static class FrozenV012Install
 
     public static string Sql { get; } = Repository.Read(RelativePath);
 
+    /// <summary>
+    /// The capture of <c>public.orders (id bigint PRIMARY KEY, status text, card text)</c>, card masked and an actor
+    /// required, as the version 12 library generated it (v012-capture-orders.sql, frozen).
+    /// </summary>
+    public static string CaptureOrdersSql { get; } = Repository.Read("tests/Threadline.IntegrationTests/Schema/v012-capture-orders.sql");
+
     /// <summary>Applies the frozen install (its own BEGIN/COMMIT) to an empty database.</summary>
     public static Task ApplyAsync(TemporaryDatabase database) => database.ExecuteAsync(Sql);
 }

@@ -17,7 +17,31 @@ public sealed class SchemaDefinitionTests(DatabaseFixture platform)
     private const string StampExpression = "(extract(epoch FROM now()) * 1000000)::bigint::text";
 
     // The one deliberate change of the collapse: these bodies call context_stamp() instead of repeating its expression.
-    private static readonly string[] StampCallers = ["ensure_transaction_actor(p_table text, p_require_actor boolean)", "read_context()", "set_context(IN p_context text)"];
+    private static readonly string[] StampCallers = ["read_context()", "set_context(IN p_context text)"];
+
+    // Version 13 (one row per change) rewrote these: they read or write the head of a transaction instead of its row.
+    private static readonly string[] RewrittenByVersion13 =
+    [
+        "current_transaction_id()", "current_transaction_summary(OUT transaction_id bigint, OUT tables text[], OUT changes bigint)",
+        "record_action(p_name text, p_status text, p_reason text)", "sealed_rows(p_after pg_snapshot, p_upto pg_snapshot)",
+        "drop_change_partitions_before(p_cutoff timestamp with time zone)", "seal(p_skip_empty boolean)",
+    ];
+
+    // ...removed these (the capture's transaction row, the actor copy's default, the transaction row hash)...
+    private static readonly string[] RemovedByVersion13 =
+    [
+        "ensure_transaction(p_table text, p_require_actor boolean)", "ensure_transaction_actor(p_table text, p_require_actor boolean)",
+        "transaction_actor(p_part text)", "refuse_write(p_table text, p_refused jsonb)",
+        "transaction_row_hash(p_id bigint, p_txid xid8, p_started_at timestamp with time zone, p_first_change_at timestamp with time zone, p_actor_type text, p_actor_id text, p_on_behalf_of_type text, p_on_behalf_of_id text, p_request_id text, p_correlation_id text, p_trace_id text, p_job_id text, p_source text, p_context jsonb, p_refused_context jsonb)",
+        "change_row_hash(p_id bigint, p_transaction_id bigint, p_table_schema text, p_table_name text, p_op text, p_row_key jsonb, p_data_after jsonb, p_changed_fields text[], p_data_before jsonb, p_captured_at timestamp with time zone)",
+    ];
+
+    // ...and added these (the capture's entry point and its refusal, the kept context, the hash of a change with its head).
+    private static readonly string[] AddedByVersion13 =
+    [
+        "begin_change(p_table text, p_require_actor boolean)", "refuse(p_table text, p_refusal text, p_refused jsonb)", "context_extra(p_ctx jsonb)",
+        "change_row_hash(p_id bigint, p_tx_id bigint, p_captured_at timestamp with time zone, p_table_id integer, p_op \"char\", p_row_key text, p_data_after jsonb, p_data_before jsonb, p_txid xid8, p_started_at timestamp with time zone, p_actor_type text, p_actor_id text, p_on_behalf_of_type text, p_on_behalf_of_id text, p_request_id text, p_correlation_id text, p_trace_id text, p_job_id text, p_source text, p_context jsonb, p_refused_context jsonb)",
+    ];
 
     [Fact]
     public async Task A_fresh_install_and_an_upgraded_v012_install_dump_the_same_schema()
@@ -26,26 +50,28 @@ public sealed class SchemaDefinitionTests(DatabaseFixture platform)
         await using var upgraded = await TemporaryDatabase.CreateAsync(platform, "def_upgraded");
         await using (var db = await fresh.OpenAsync())
         {
-            Assert.Equal((0, SchemaInstaller.LatestVersion, "12"), Outcome(await new SchemaInstaller().InstallAsync(db)));
+            Assert.Equal((0, SchemaInstaller.LatestVersion, "12,13"), Outcome(await new SchemaInstaller().InstallAsync(db)));
         }
 
         await FrozenV012Install.ApplyAsync(upgraded);
         await using (var db = await upgraded.OpenAsync())
         {
-            // At the latest version already: no version script runs, the function files do.
-            Assert.Equal((12, SchemaInstaller.LatestVersion, ""), Outcome(await new SchemaInstaller().InstallAsync(db)));
+            // The version 13 script runs (the one-row-per-change layout), then the function files.
+            Assert.Equal((12, SchemaInstaller.LatestVersion, "13"), Outcome(await new SchemaInstaller().InstallAsync(db)));
         }
 
         var freshDump = await SchemaDumpAsync(fresh);
         var upgradedDump = await SchemaDumpAsync(upgraded);
 
-        Assert.Contains("CREATE FUNCTION threadline.ensure_transaction_actor", freshDump, StringComparison.Ordinal);
+        Assert.Contains("CREATE FUNCTION threadline.begin_change", freshDump, StringComparison.Ordinal);
+        Assert.Contains("CREATE UNIQUE INDEX changes_one_head_per_transaction", freshDump, StringComparison.Ordinal);
+        Assert.DoesNotContain("ensure_transaction", freshDump, StringComparison.Ordinal);
         Assert.Contains("GRANT SELECT ON TABLE threadline.schema_versions TO threadline_reader;", freshDump, StringComparison.Ordinal);
         Assert.Equal(upgradedDump, freshDump);
     }
 
     [Fact]
-    public async Task A_fresh_install_defines_every_function_as_the_old_version_scripts_did()
+    public async Task A_fresh_install_defines_every_function_version_13_kept_as_the_old_version_scripts_did()
     {
         await using var fresh = await TemporaryDatabase.CreateAsync(platform, "def_functions");
         await using var old = await TemporaryDatabase.CreateAsync(platform, "def_old");
@@ -59,9 +85,10 @@ public sealed class SchemaDefinitionTests(DatabaseFixture platform)
         var now = await FunctionsAsync(fresh);
         var before = await FunctionsAsync(old);
 
-        Assert.Equal(before.Keys.Order(StringComparer.Ordinal), now.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(before.Keys.Except(RemovedByVersion13).Concat(AddedByVersion13).Order(StringComparer.Ordinal), now.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(SchemaInstaller.Functions.Count, now.Count);
-        foreach (var (signature, definition) in before)
+        Assert.All(RewrittenByVersion13, signature => Assert.NotEqual(before[signature], now[signature]));
+        foreach (var (signature, definition) in before.Where(f => !RemovedByVersion13.Contains(f.Key) && !RewrittenByVersion13.Contains(f.Key)))
         {
             var expected = definition;
             if (signature == "context_stamp()")

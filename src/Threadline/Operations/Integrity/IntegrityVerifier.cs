@@ -37,6 +37,9 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
         // One snapshot for the whole check: a purge or seal committing meanwhile cannot make it disagree with itself.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         var seals = await LoadSealsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        // Seals written on schema version 12 hashed that layout's rows, which the upgrade copied into this one: their
+        // chain is verified, not their rows; the first later seal covers every transaction the last of them did not.
+        var lastOldSeal = await LastOldLayoutSealAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var findings = new List<IntegrityFinding>();
         long verified = 0, purged = 0;
         string? previousSnapshot = null;
@@ -56,8 +59,13 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
 
             // A seal's window starts where its stored predecessor's snapshot ends (or, that one gone, the seal before it).
             var after = record.PredecessorFound ? record.PredecessorSnapshot : previousSnapshot;
-            verified += seal.Transactions + seal.Changes + seal.PurgeEntries;
-            purged += await CompareAsync(connection, transaction, seal.Id, after, record.Snapshot, findings, cancellationToken).ConfigureAwait(false);
+            // Rows: a version 12 seal hashed transaction rows too; a later one counts its heads, which are change rows.
+            verified += (seal.Id <= lastOldSeal ? seal.Transactions : 0) + seal.Changes + seal.PurgeEntries;
+            if (seal.Id > lastOldSeal)
+            {
+                purged += await CompareAsync(connection, transaction, seal.Id, after, record.Snapshot, findings, cancellationToken).ConfigureAwait(false);
+            }
+
             previousSnapshot = record.Snapshot;
             previousId = seal.Id;
         }
@@ -88,6 +96,12 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
             findings.Add(new(IntegrityProblem.AnchorMismatch, null, null, anchor.SealId,
                 $"seal {anchor.SealId} has hash {match.Seal.Hash}, the anchor says {anchor.Hash}: the chain was rewritten"));
         }
+    }
+
+    private async Task<long> LastOldLayoutSealAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT coalesce(s.layout_v013_last_old_seal_id, 0) FROM {Names.Settings} s", connection, transaction);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? 0L);
     }
 
     private async Task<List<SealRecord>> LoadSealsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
@@ -190,9 +204,9 @@ public sealed class IntegrityVerifier(ThreadlineSchemaOptions? options = null)
             var id = reader.GetInt64(1);
             findings.Add(reader.GetString(0) switch
             {
-                "orphan" => new(IntegrityProblem.Orphaned, AuditRowKind.Change, id, null, $"change {id} has no transaction row (capture always writes one, and retention removes changes first)"),
-                "actor" => new(IntegrityProblem.ActorMismatch, AuditRowKind.Change, id, null, $"change {id} names another actor than its transaction (the change row was edited)"),
-                _ => new(IntegrityProblem.FutureTransaction, AuditRowKind.Transaction, id, null, $"transaction {id} carries a transaction id this server has not issued yet"),
+                "orphan" => new(IntegrityProblem.Orphaned, AuditRowKind.Change, id, null, $"change {id} has no head, the first change of its transaction that carries its context (capture always writes one, and retention removes a transaction whole)"),
+                "actor" => new(IntegrityProblem.ActorMismatch, AuditRowKind.Change, id, null, $"change {id} carries a transaction context, which only its transaction's head may (the change row was edited)"),
+                _ => new(IntegrityProblem.FutureTransaction, AuditRowKind.Transaction, id, null, $"transaction {id} (its head change) carries a transaction id this server has not issued yet"),
             });
         }
     }

@@ -1,6 +1,6 @@
 -- The transaction stamp of an audit context: the start of the current transaction (now(), fixed for a transaction and
 -- different between the transactions of one server connection) in microseconds since the epoch. set_context writes it
--- to threadline.context_tx; read_context and ensure_transaction_actor use a context only when its stamp is this one.
+-- to threadline.context_tx; read_context and begin_change use a context only when its stamp is this one.
 -- The one SQL place of the expression; NpgsqlAuditExtensions sends the same expression inline, without the schema
 -- (ContextStampTests keeps the two equal). PL/pgSQL, not SQL: a SQL function with a SET clause is not inlined, and its
 -- body was parsed and planned again in every transaction that called it (measured in the capture's first write of a

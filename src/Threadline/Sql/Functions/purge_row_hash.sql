@@ -1,4 +1,4 @@
--- The canonical hash of a purge-log entry (see transaction_row_hash).
+-- The canonical hash of a purge-log entry (see change_row_hash).
 CREATE OR REPLACE FUNCTION {{schema}}.purge_row_hash(
     p_id bigint, p_txid xid8, p_purged_at timestamptz, p_purged_by text, p_kind smallint, p_ids int8multirange,
     p_row_count bigint, p_digest bytea, p_reason text, p_detail text) RETURNS bytea

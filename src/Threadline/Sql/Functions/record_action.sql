@@ -1,6 +1,6 @@
--- Records a semantic action with the actor and ids of the current audit context, and links it to this transaction's
--- captured changes (whether they were written before or after the action). Sets the hint threadline.action, so
--- ensure_transaction_actor looks the action up only when one was recorded before the first write.
+-- Records a semantic action with the actor and ids of the current audit context. It belongs to this transaction's
+-- captured changes by (txid, tx_started_at), whether they were written before or after it; it rewrites no change row.
+-- Sets the hint threadline.action, so begin_change puts it on the head only when it was recorded before the first write.
 CREATE OR REPLACE FUNCTION {{schema}}.record_action(p_name text, p_status text DEFAULT 'ok', p_reason text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -19,8 +19,6 @@ BEGIN
             v_ctx ->> 'correlation_id', v_ctx ->> 'job_id', v_ctx ->> 'trace_id', pg_current_xact_id(), now())
     RETURNING id INTO v_id;
     PERFORM set_config('threadline.action', pg_current_xact_id()::text, true);
-    UPDATE {{schema}}.transactions t SET action_id = v_id
-     WHERE t.txid = pg_current_xact_id() AND t.started_at = now() AND t.action_id IS NULL;
     RETURN v_id;
 END
 $fn$;

@@ -28,6 +28,11 @@ BEGIN
     SELECT ARRAY[coalesce(sum(b.row_count) FILTER (WHERE b.kind = 1), 0), coalesce(sum(b.row_count) FILTER (WHERE b.kind = 2), 0),
                  coalesce(sum(b.row_count) FILTER (WHERE b.kind = 3), 0)]
       INTO v_counts FROM {{schema}}.seal_blocks b WHERE b.seal_id = v_id;
+    -- The transactions a seal covers are its heads (schema version 13 hashes no transaction rows of its own): counted,
+    -- and bound into the seal's hash with the rest.
+    v_counts[1] := (SELECT count(*) FROM {{schema}}.changes h
+                     WHERE h.id = h.tx_id AND h.txid < pg_snapshot_xmax(v_snapshot) AND pg_visible_in_snapshot(h.txid, v_snapshot)
+                       AND (v_previous.snapshot IS NULL OR (h.txid >= pg_snapshot_xmin(v_previous.snapshot) AND NOT pg_visible_in_snapshot(h.txid, v_previous.snapshot))));
     IF p_skip_empty AND v_previous.id IS NOT NULL AND v_counts = ARRAY[0, 0, 0]::bigint[] THEN
         RETURN;
     END IF;

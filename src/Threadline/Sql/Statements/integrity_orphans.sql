@@ -1,13 +1,14 @@
--- IntegrityVerifier: changes without their transaction row, transactions carrying an xid not issued yet, and changes
--- whose copy of the actor differs from their transaction's; at most $1 of each.
-(SELECT 'orphan', c.id FROM {{schema}}.changes c WHERE NOT EXISTS (SELECT FROM {{schema}}.transactions t WHERE t.id = c.transaction_id) ORDER BY c.id LIMIT $1)
+-- IntegrityVerifier: changes without their head (transaction), heads carrying an xid not issued yet, and heads that
+-- share their database transaction with another head; at most $1 of each. The seals hash every change with its head's
+-- context, so these are the checks a seal cannot make: rows removed or added around the sealed ones.
+(SELECT 'orphan', c.id FROM {{schema}}.changes c
+  WHERE c.tx_id <> c.id AND NOT EXISTS (SELECT FROM {{schema}}.changes h WHERE h.id = c.tx_id AND h.tx_id = h.id)
+  ORDER BY c.id LIMIT $1)
 UNION ALL
-(SELECT 'future', t.id FROM {{schema}}.transactions t WHERE t.txid >= pg_snapshot_xmax(pg_current_snapshot()) ORDER BY t.id LIMIT $1)
+(SELECT 'future', h.id FROM {{schema}}.changes h
+  WHERE h.id = h.tx_id AND h.txid >= pg_snapshot_xmax(pg_current_snapshot()) ORDER BY h.id LIMIT $1)
 UNION ALL
--- The seals hash the actor on the transaction row; its copy on each change (what by-actor lookups search) is checked
--- against it here, so an edited copy cannot hide a change from, or add one to, an actor's timeline. Changes written
--- before schema version 12 have no copy (settings.uncopied_actor_max_id).
-(SELECT 'actor', c.id FROM {{schema}}.changes c JOIN {{schema}}.transactions t ON t.id = c.transaction_id
-  WHERE (c.actor_type, c.actor_id) IS DISTINCT FROM (t.actor_type, t.actor_id)
-    AND NOT (c.actor_type IS NULL AND c.actor_id IS NULL AND c.id <= coalesce((SELECT s.uncopied_actor_max_id FROM {{schema}}.settings s), 0))
+-- The context lives on the head only: a non-head carrying one was written or edited outside capture.
+(SELECT 'actor', c.id FROM {{schema}}.changes c
+  WHERE c.tx_id <> c.id AND (c.txid, c.actor_type, c.actor_id) IS DISTINCT FROM (NULL::xid8, NULL::text, NULL::text)
   ORDER BY c.id LIMIT $1)
