@@ -105,6 +105,31 @@ public sealed class SchemaUpgradeTests(DatabaseFixture platform)
     }
 
     [Fact]
+    public async Task A_captured_write_in_flight_when_the_upgrade_starts_is_kept_not_dropped_with_the_old_tables()
+    {
+        await using var database = await TemporaryDatabase.CreateAsync(platform, "upgrade-concurrent");
+        await FrozenV012Install.ApplyAsync(database);
+        await using var writer = await database.OpenAsync();
+        await writer.ExecAsync("CREATE TABLE public.orders (id bigint PRIMARY KEY, status text, card text)");
+        await writer.ExecAsync(FrozenV012Install.CaptureOrdersSql);
+
+        // A writer's change sits uncommitted in the old changes table when the upgrade begins.
+        await using var inFlight = await Threadline.Npgsql.NpgsqlAuditExtensions.BeginAuditedTransactionAsync(writer, Context);
+        await writer.ExecAsync("INSERT INTO public.orders VALUES (7, 'in-flight', '4777')", inFlight);
+
+        await using var upgrader = await database.OpenAsync();
+        var upgrade = new SchemaInstaller().InstallAsync(upgrader);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(upgrade.IsCompleted, "The upgrade must wait for a captured write in flight, not copy around it.");
+        await inFlight.CommitAsync();
+        await upgrade;
+
+        Assert.Equal("7 upgrade-tests", await AuditRows.ScalarAsync<string>(upgrader, """
+            SELECT c.row_key || ' ' || t.actor_id FROM threadline.changes c JOIN threadline.transactions t ON t.id = c.tx_id
+            """));
+    }
+
+    [Fact]
     public async Task The_history_of_a_dropped_table_stays_readable_by_its_registered_id()
     {
         await using var database = await TemporaryDatabase.CreateAsync(platform, "dropped");
