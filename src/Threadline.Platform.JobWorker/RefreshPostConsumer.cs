@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Threadline.EntityFrameworkCore;
+using Threadline.Platform.Outbox;
 using Threadline.Platform.Posts;
 
 namespace Threadline.Platform.JobWorker;
@@ -22,10 +23,7 @@ public sealed class RefreshPostConsumer(PostsDbContext db, ServiceInstance insta
 
         // Recorded in the same transaction as the effect: a redelivered message finds its id and changes nothing, whichever
         // worker instance it reaches (the row names the one that applied it).
-        var first = await db.Database.ExecuteSqlAsync(
-            $"INSERT INTO processed_messages (message_id, consumer, processed_by) VALUES ({messageId}, {ConsumerName}, {instance.Id}) ON CONFLICT (message_id) DO NOTHING",
-            context.CancellationToken);
-        if (first == 0)
+        if (!await db.Database.TryRecordProcessedMessageAsync(messageId, ConsumerName, instance.Id, context.CancellationToken))
         {
             logger.LogInformation("Message {MessageId} was already processed; ignoring the redelivery", messageId);
             return;

@@ -1,5 +1,6 @@
 using Threadline.AspNetCore;
 using Threadline.MassTransit;
+using Threadline.Platform.Outbox;
 using Threadline.Platform.Posts;
 
 namespace Threadline.Platform.PostsApi;
@@ -14,8 +15,11 @@ public static class PostsApiExtensions
         builder.Services.AddThreadlineErrorResponses();
         builder.AddJwtBearerAuthentication(PlatformConfig.SigningKey, PlatformAuth.ValidationParameters);
         builder.Services.AddThreadlineHttpContext();
-        builder.Services.AddSingleton<OutboxDispatcher>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());
+        builder.Services.AddOutboxDispatcher<PostsDbContext>((services, outbox) =>
+        {
+            outbox.InstanceId = services.GetRequiredService<ServiceInstance>().Id;
+            outbox.AddMessage<PostChanged>();
+        });
         builder.Services.AddSingleton<FaultInjection>();
         builder.AddWriteBackpressure();
         builder.Services.AddOpenApi();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Threadline.EntityFrameworkCore;
+using Threadline.Platform.Outbox;
 using Threadline.Platform.Posts;
 
 namespace Threadline.Platform.PostsApi;
@@ -38,7 +39,7 @@ public static class PostsEndpoints
         return app;
     }
 
-    private static async Task<Results<Created<PostResponse>, ProblemHttpResult>> CreateAsync(PostRequest request, PostsDbContext db, IAuditContextAccessor audit, OutboxDispatcher outbox, FaultInjection faults, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Created<PostResponse>, ProblemHttpResult>> CreateAsync(PostRequest request, PostsDbContext db, IAuditContextAccessor audit, IOutboxWake outbox, FaultInjection faults, HttpContext http, CancellationToken cancellationToken)
     {
         if (Validate(request) is { } invalid)
         {
@@ -50,7 +51,7 @@ public static class PostsEndpoints
         {
             db.Posts.Add(post);
             await db.SaveChangesAsync(cancellationToken);
-            db.EnqueuePostChanged(post.Id, audit.Current);
+            db.EnqueueOutboxMessage(new PostChanged(post.Id), audit.Current);
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }, cancellationToken);
@@ -61,7 +62,7 @@ public static class PostsEndpoints
         return TypedResults.Created($"/posts/{post.Id}", ToResponse(post, auditTransactionId));
     }
 
-    private static async Task<Results<Ok<PostResponse>, ProblemHttpResult>> UpdateAsync(long id, PostRequest request, PostsDbContext db, IAuditContextAccessor audit, OutboxDispatcher outbox, FaultInjection faults, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PostResponse>, ProblemHttpResult>> UpdateAsync(long id, PostRequest request, PostsDbContext db, IAuditContextAccessor audit, IOutboxWake outbox, FaultInjection faults, HttpContext http, CancellationToken cancellationToken)
     {
         if (Validate(request) is { } invalid)
         {
@@ -82,7 +83,7 @@ public static class PostsEndpoints
 
                 post.Title = request.Title!;
                 post.Body = request.Body ?? "";
-                db.EnqueuePostChanged(post.Id, audit.Current);
+                db.EnqueueOutboxMessage(new PostChanged(post.Id), audit.Current);
                 await db.SaveChangesAsync(cancellationToken);
                 return true;
             }, cancellationToken);

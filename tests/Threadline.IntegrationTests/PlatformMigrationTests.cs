@@ -6,6 +6,7 @@ using Npgsql;
 using Threadline.Capture;
 using Threadline.IntegrationTests.Infrastructure;
 using Threadline.Platform;
+using Threadline.Platform.Outbox;
 using Threadline.Platform.Posts;
 
 namespace Threadline.IntegrationTests;

@@ -26,7 +26,7 @@ namespace Threadline.Platform.Posts.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("Threadline.Platform.Posts.OutboxMessage", b =>
+            modelBuilder.Entity("Threadline.Platform.Outbox.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -128,7 +128,7 @@ namespace Threadline.Platform.Posts.Migrations
                         });
                 });
 
-            modelBuilder.Entity("Threadline.Platform.Posts.ProcessedMessage", b =>
+            modelBuilder.Entity("Threadline.Platform.Outbox.ProcessedMessage", b =>
                 {
                     b.Property<Guid>("MessageId")
                         .ValueGeneratedOnAdd()

@@ -3,8 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Trace;
 using Threadline.Platform;
-using Threadline.Platform.Posts;
-using Threadline.Platform.PostsApi;
+using Threadline.Platform.Outbox;
 
 namespace Threadline.UnitTests.Telemetry;
 

@@ -2,9 +2,11 @@ using System.Text.Json;
 using System.Threading.Channels;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Threadline.Platform.Posts;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace Threadline.Platform.PostsApi;
+namespace Threadline.Platform.Outbox;
 
 /// <summary>
 /// Publishes outbox rows after their transaction commits: woken by the API right after a commit, and every few
@@ -14,7 +16,9 @@ namespace Threadline.Platform.PostsApi;
 /// instances dispatch side by side: SKIP LOCKED hands each row to one of them, and the row names it (dispatched_by).
 /// Each publish continues the trace of the request that wrote the row; idle sweeps leave no trace (OutboxTelemetry).
 /// </summary>
-public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextAccessor accessor, ServiceInstance instance, ILogger<OutboxDispatcher> logger) : BackgroundService
+/// <typeparam name="TDbContext">The context that maps the outbox tables (<see cref="OutboxModelBuilderExtensions.AddOutboxTables"/>).</typeparam>
+public sealed class OutboxDispatcher<TDbContext>(IServiceScopeFactory scopes, IAuditContextAccessor accessor, OutboxOptions options, ILogger<OutboxDispatcher<TDbContext>> logger) : BackgroundService, IOutboxWake
+    where TDbContext : DbContext
 {
     private const int BatchSize = 50;
     private static readonly TimeSpan Sweep = TimeSpan.FromSeconds(2);
@@ -25,7 +29,7 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
     private static readonly TimeSpan BatchTimeout = TimeSpan.FromSeconds(10);
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    /// <summary>Asks for a dispatch now (after a commit that wrote outbox rows).</summary>
+    /// <inheritdoc />
     public void Wake() => _wake.Writer.TryWrite(true);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -74,17 +78,17 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
         // Claim and mark run under the quiet sweep span: the sampler drops it and its database spans as a root.
         using var sweep = OutboxTelemetry.StartSweep();
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PostsDbContext>();
+        var db = scope.ServiceProvider.GetRequiredService<TDbContext>();
         var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var pending = await db.OutboxMessages
+        var pending = await db.Set<OutboxMessage>()
             .FromSql($"SELECT * FROM outbox_messages WHERE dispatched_at IS NULL ORDER BY id LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
             .ToListAsync(cancellationToken);
         foreach (var message in pending)
         {
             await PublishAsync(publisher, message, cancellationToken);
             message.DispatchedAt = DateTimeOffset.UtcNow;
-            message.DispatchedBy = instance.Id;
+            message.DispatchedBy = options.InstanceId;
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -97,35 +101,10 @@ public sealed class OutboxDispatcher(IServiceScopeFactory scopes, IAuditContextA
         // The writer's audit context travels with the message, as if it had been published inside the request.
         using var audit = message.AuditContext is null ? null : accessor.Begin(AuditContext.Parse(message.AuditContext));
         using var dispatch = OutboxTelemetry.StartDispatch(message);
-        switch (message.MessageType)
-        {
-            case nameof(PostChanged):
-                var changed = JsonSerializer.Deserialize<PostChanged>(message.Payload)
-                    ?? throw new InvalidOperationException($"Outbox message {message.MessageId} has an empty payload.");
-                await publisher.Publish(changed, context => context.MessageId = message.MessageId, cancellationToken);
-                break;
-            default:
-                throw new InvalidOperationException($"Outbox message {message.MessageId} has unknown type '{message.MessageType}'.");
-        }
-    }
-}
-
-public static class OutboxExtensions
-{
-    /// <summary>
-    /// Adds a PostChanged message to the outbox of the current transaction, with the current audit context and the
-    /// current trace context (the request's), which the dispatcher continues.
-    /// </summary>
-    public static void EnqueuePostChanged(this PostsDbContext db, long postId, AuditContext? audit)
-    {
-        var (traceParent, traceState) = OutboxTelemetry.CurrentContext();
-        db.OutboxMessages.Add(new OutboxMessage
-        {
-            MessageType = nameof(PostChanged),
-            Payload = JsonSerializer.Serialize(new PostChanged(postId)),
-            AuditContext = audit?.ToJson(),
-            TraceParent = traceParent,
-            TraceState = traceState,
-        });
+        var type = options.MessageType(message.MessageType)
+            ?? throw new InvalidOperationException($"Outbox message {message.MessageId} has unknown type '{message.MessageType}'.");
+        var payload = JsonSerializer.Deserialize(message.Payload, type)
+            ?? throw new InvalidOperationException($"Outbox message {message.MessageId} has an empty payload.");
+        await publisher.Publish(payload, type, context => context.MessageId = message.MessageId, cancellationToken);
     }
 }

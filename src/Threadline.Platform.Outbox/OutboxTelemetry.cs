@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Threadline.Platform.Posts;
 
-namespace Threadline.Platform.PostsApi;
+namespace Threadline.Platform.Outbox;
 
 /// <summary>
 /// The outbox dispatcher's spans. A sweep runs every 2 s; its span is named <see cref="SweepSpan"/> so that the

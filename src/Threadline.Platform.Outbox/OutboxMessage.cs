@@ -1,4 +1,4 @@
-namespace Threadline.Platform.Posts;
+namespace Threadline.Platform.Outbox;
 
 /// <summary>
 /// A message written in the same transaction as the change that implies it; the dispatcher publishes it after the
@@ -11,6 +11,7 @@ public sealed class OutboxMessage
     /// <summary>Also the bus message id, so a republished message is recognised by idempotent consumers.</summary>
     public Guid MessageId { get; set; } = Guid.NewGuid();
 
+    /// <summary>The message's CLR type name, resolved by the dispatcher among its registered types.</summary>
     public required string MessageType { get; set; }
 
     public required string Payload { get; set; }
@@ -33,17 +34,4 @@ public sealed class OutboxMessage
 
     /// <summary>The posts-api instance (its service.instance.id) whose dispatcher published and marked the row.</summary>
     public string? DispatchedBy { get; set; }
-}
-
-/// <summary>A message a consumer has already applied, recorded in the same transaction as its effect.</summary>
-public sealed class ProcessedMessage
-{
-    public Guid MessageId { get; set; }
-
-    public required string Consumer { get; set; }
-
-    public DateTimeOffset ProcessedAt { get; set; }
-
-    /// <summary>The job-worker instance (its service.instance.id) that applied the message.</summary>
-    public string? ProcessedBy { get; set; }
 }
