@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
-using System.Xml.Linq;
 using Threadline.IntegrationTests.Evidence;
 using Xunit.Abstractions;
 
@@ -48,7 +45,7 @@ public sealed class AspireAppHostProofTests(ITestOutputHelper output)
         var ct = budget.Token;
         var root = EvidenceFiles.RepositoryRoot;
         // A version of its own per run, so no copy cached in the global packages folder by an earlier run is used.
-        var version = $"{VersionPrefix(root)}-apphost-proof.t{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}";
+        var version = LocalFeed.NewVersion("apphost-proof");
         var work = Directory.CreateTempSubdirectory("threadline-apphost-proof-");
         try
         {
@@ -88,7 +85,7 @@ public sealed class AspireAppHostProofTests(ITestOutputHelper output)
         }
         finally
         {
-            ForgetCachedPackage(version);
+            LocalFeed.ForgetCachedPackages(["Threadline.Hosting"], version);
             try
             {
                 work.Delete(recursive: true);
@@ -102,16 +99,7 @@ public sealed class AspireAppHostProofTests(ITestOutputHelper output)
 
     private static void WriteAppHost(string app, string feed, string version)
     {
-        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="threadline-local" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """);
+        LocalFeed.WriteNuGetConfig(app, feed);
         // Polly.Core and Nerdbank.MessagePack pinned as in any Aspire 13.6.5 AppHost, so Aspire's own ranges resolve without NU1603.
         File.WriteAllText(Path.Combine(app, "ShopAppHost.csproj"), $"""
             <Project Sdk="Aspire.AppHost.Sdk/13.6.4">
@@ -134,73 +122,6 @@ public sealed class AspireAppHostProofTests(ITestOutputHelper output)
         File.WriteAllText(Path.Combine(app, "Program.cs"), Program);
     }
 
-    private static string VersionPrefix(string root) =>
-        XDocument.Load(Path.Combine(root, "Directory.Build.props")).Descendants("VersionPrefix").Single().Value;
-
-    /// <summary>This run's package is never wanted again: keep the global packages folder from growing with each run.</summary>
-    private static void ForgetCachedPackage(string version)
-    {
-        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var folder = Path.Combine(cache, "threadline.hosting", version);
-        if (Directory.Exists(folder))
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    private async Task<ProcessResult> RunAsync(IReadOnlyList<string> args, string workingDirectory, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // The test host's MSBuild and test-platform variables would steer the child builds; an Aspire user has none of them.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)
-                     || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) || k.StartsWith("TESTINGPLATFORM", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-
-        var started = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish within the {Budget} budget.");
-        }
-
-        var result = new ProcessResult(process.ExitCode, await stdout, await stderr);
-        output.WriteLine($"$ dotnet {string.Join(' ', args)}  ({started.Elapsed.TotalSeconds:F0} s, exit {result.ExitCode})");
-        return result;
-    }
-
-    private sealed record ProcessResult(int ExitCode, string Out, string Err)
-    {
-        public override string ToString() => $"exit code {ExitCode}\n--- stdout ---\n{Tail(Out)}\n--- stderr ---\n{Tail(Err)}";
-
-        private static string Tail(string text) => text.Length <= 6000 ? text : "…" + text[^6000..];
-    }
+    private Task<ProcessResult> RunAsync(IReadOnlyList<string> args, string workingDirectory, CancellationToken cancellationToken) =>
+        PackagingProcess.RunAsync("dotnet", args, workingDirectory, output, Budget, cancellationToken);
 }
